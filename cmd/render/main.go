@@ -1,0 +1,84 @@
+// Command render runs the program for one stack offline (Pulumi's mock
+// monitor, no CLI, no hosts) and writes what the stack would place on each
+// host under out/<stack>/<node>/..., plus resources.txt listing every
+// resource with its parent and dependencies.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"k3s-onprem/internal/hoststep"
+	"k3s-onprem/internal/plan"
+	"k3s-onprem/stacks"
+)
+
+func main() {
+	stack := flag.String("stack", "dev", "stack name (reads Pulumi.<stack>.yaml)")
+	dir := flag.String("dir", ".", "project directory")
+	out := flag.String("out", "out", "output directory")
+	flag.Parse()
+	if err := run(*dir, *stack, filepath.Join(*out, *stack)); err != nil {
+		fmt.Fprintln(os.Stderr, "render:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir, stack, out string) error {
+	p, err := stacks.PlanStack(dir, stack, nil)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(out); err != nil {
+		return err
+	}
+	files, err := HostFiles(p)
+	if err != nil {
+		return err
+	}
+	paths := make([]string, 0, len(files))
+	for path := range files {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		dst := filepath.Join(out, path)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, files[path], 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, "resources.txt"), []byte(p.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("render: %s: %d resources, %d files under %s\n", stack, len(p.Resources), len(paths), out)
+	return nil
+}
+
+// HostFiles maps "<node>/<path on host>" to content for every file the plan
+// copies to a host. Staged files appear at their final path; the step
+// scripts and file lists at their staging path.
+func HostFiles(p *plan.Plan) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, r := range p.OfType("command:remote:CopyToRemote") {
+		node, err := p.NodeOf(r)
+		if err != nil {
+			return nil, err
+		}
+		remote, content, err := plan.CopiedFile(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, final, ok := strings.Cut(remote, "/root/"); ok && strings.HasPrefix(remote, hoststep.StateDir) {
+			remote = "/" + final
+		}
+		files[node+remote] = content
+	}
+	return files, nil
+}

@@ -1,0 +1,118 @@
+// Package hoststep turns a host step (files plus a converge script) into
+// Pulumi resources: one remote.CopyToRemote per file into a staging tree and
+// one remote.Command that installs and applies them. The pure part (Step,
+// Bundle) is shared with the offline renderer and the lab runner, so what is
+// rendered, tested and deployed is the same text.
+package hoststep
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// StateDir is where steps are staged on every host (root-only).
+const StateDir = "/var/lib/k3s-onprem/steps"
+
+//go:embed lib.sh
+var libSh string
+
+// File is one file the step places on the host.
+type File struct {
+	// Path is the absolute destination on the host.
+	Path string
+	// Mode is the octal permission, e.g. 0644.
+	Mode    uint32
+	Content []byte
+}
+
+// Step is one converge unit on one host.
+type Step struct {
+	// Name is the step's short name (firewall, sysctl); resources are <node>-<name>.
+	Name string
+	// Script is the step body (bash); it runs after lib.sh with "$1" = apply|delete.
+	Script string
+	Files  []File
+	// Vars are non-secret shell variables set before the script (sorted).
+	Vars map[string]string
+}
+
+// Staged is a file at its staging path.
+type Staged struct {
+	RemotePath string
+	Content    []byte
+}
+
+// Bundle is what a step uploads and runs.
+type Bundle struct {
+	Dir   string
+	Files []Staged
+	// Hash covers every staged byte; it is part of the command text, so a
+	// content change is an update of exactly this step.
+	Hash   string
+	Create string
+	Delete string
+}
+
+// Render produces the step's staging bundle. It is pure: same step, same bundle.
+func (s Step) Render() (Bundle, error) {
+	if s.Name == "" || strings.ContainsAny(s.Name, "/ ") {
+		return Bundle{}, fmt.Errorf("step name %q: must be a non-empty word", s.Name)
+	}
+	dir := path.Join(StateDir, s.Name)
+	files := append([]File(nil), s.Files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	var list strings.Builder
+	b := Bundle{Dir: dir}
+	for _, f := range files {
+		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
+			return Bundle{}, fmt.Errorf("step %s: file path %q must be absolute and clean", s.Name, f.Path)
+		}
+		fmt.Fprintf(&list, "%04o %s\n", f.Mode, f.Path)
+		b.Files = append(b.Files, Staged{RemotePath: dir + "/root" + f.Path, Content: f.Content})
+	}
+	if list.Len() > 0 {
+		b.Files = append(b.Files, Staged{RemotePath: dir + "/files.list", Content: []byte(list.String())})
+	}
+	b.Files = append(b.Files, Staged{RemotePath: dir + "/run.sh", Content: []byte(s.script())})
+	h := sha256.New()
+	for _, f := range b.Files {
+		fmt.Fprintf(h, "%s\x00%d\x00", f.RemotePath, len(f.Content))
+		h.Write(f.Content)
+	}
+	b.Hash = hex.EncodeToString(h.Sum(nil))[:16]
+	b.Create = fmt.Sprintf("bash %s/run.sh apply %s", dir, b.Hash)
+	b.Delete = fmt.Sprintf("bash %s/run.sh delete", dir)
+	return b, nil
+}
+
+func (s Step) script() string {
+	var sb strings.Builder
+	sb.WriteString("#!/usr/bin/env bash\n# k3s-onprem host step " + s.Name + " (generated; do not edit on the host)\n")
+	sb.WriteString(libSh)
+	sb.WriteString("\nSTEP_NAME=" + shellQuote(s.Name) + "\n")
+	keys := make([]string, 0, len(s.Vars))
+	for k := range s.Vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		sb.WriteString(k + "=" + shellQuote(s.Vars[k]) + "\n")
+	}
+	sb.WriteString("ACTION=\"${1:-apply}\"\n\n")
+	sb.WriteString(s.Script)
+	if !strings.HasSuffix(s.Script, "\n") {
+		sb.WriteString("\n")
+	}
+	sb.WriteString("finish\n")
+	return sb.String()
+}
+
+// shellQuote quotes s for bash with single quotes.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

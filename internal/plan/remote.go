@@ -1,0 +1,78 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// unwrap removes secret and output wrappers.
+func unwrap(v resource.PropertyValue) resource.PropertyValue {
+	for {
+		switch {
+		case v.IsSecret():
+			v = v.SecretValue().Element
+		case v.IsOutput():
+			v = v.OutputValue().Element
+		default:
+			return v
+		}
+	}
+}
+
+// Str returns a (possibly secret) string input, or "" when absent.
+func Str(m resource.PropertyMap, key string) string {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return ""
+	}
+	v = unwrap(v)
+	if v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// Connection returns a remote resource's connection object (unwrapped).
+func Connection(r *Resource) resource.PropertyMap {
+	v, ok := r.Inputs["connection"]
+	if !ok {
+		return nil
+	}
+	v = unwrap(v)
+	if !v.IsObject() {
+		return nil
+	}
+	return v.ObjectValue()
+}
+
+// NodeOf names the node a remote resource targets (its SSH host when the
+// plan does not know the node).
+func (p *Plan) NodeOf(r *Resource) (string, error) {
+	host := Str(Connection(r), "host")
+	if host == "" {
+		return "", fmt.Errorf("%s %s: no connection host", r.Type, r.Name)
+	}
+	if n, ok := p.Nodes[host]; ok {
+		return n, nil
+	}
+	return host, nil
+}
+
+// CopiedFile returns the remote path and content of a CopyToRemote.
+func CopiedFile(r *Resource) (string, []byte, error) {
+	path := Str(r.Inputs, "remotePath")
+	src, ok := r.Inputs["source"]
+	if !ok {
+		return "", nil, fmt.Errorf("%s: no source", r.Name)
+	}
+	src = unwrap(src)
+	if !src.IsAsset() {
+		return "", nil, fmt.Errorf("%s: source is not an asset", r.Name)
+	}
+	a := src.AssetValue()
+	if !a.IsText() {
+		return "", nil, fmt.Errorf("%s: only text assets are rendered", r.Name)
+	}
+	return path, []byte(a.Text), nil
+}

@@ -1,0 +1,86 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"k3s-onprem/components/host"
+)
+
+// Run is the program: load and validate the config (nothing is registered
+// when it is invalid), then deploy.
+func Run(ctx *pulumi.Context) error {
+	spec, sec, err := Load(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = Deploy(ctx, spec, sec)
+	return err
+}
+
+// Cluster is what Deploy built, for outputs and tests.
+type Cluster struct {
+	Hosts map[string]*host.Host
+}
+
+// Deploy wires every component for a validated spec.
+func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) (*Cluster, error) {
+	c := &Cluster{Hosts: map[string]*host.Host{}}
+	for _, n := range spec.Nodes {
+		h, err := host.NewHost(ctx, n.Name, hostArgs(n, spec, sec))
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %w", n.Name, err)
+		}
+		c.Hosts[n.Name] = h
+	}
+	exportNodes(ctx, spec)
+	return c, nil
+}
+
+func hostArgs(n Node, spec *ClusterSpec, sec *Secrets) *host.Args {
+	h := spec.Hardening
+	fw := host.FirewallInput{
+		Server:            n.Role == RoleServer,
+		InternalInterface: n.InternalInterface,
+		ClusterCIDR:       spec.Network.ClusterCIDR,
+		ServiceCIDR:       spec.Network.ServiceCIDR,
+		PublicPorts:       spec.Network.PublicPorts,
+		APIOnPublic:       spec.Network.APIOnPublic,
+	}
+	if n.TwoNetwork() {
+		fw.ExternalInterface = n.ExternalInterface
+	}
+	return &host.Args{
+		Node:       n.Name,
+		Role:       n.Role,
+		Connection: connection(n, spec, sec),
+		Sudo:       n.SSH.User != "root",
+		Steps: host.StepsInput{
+			Firewall:                fw,
+			FirewallBackendIptables: spec.Network.FirewallBackendIptables,
+			Hardening: host.Hardening{
+				SSHD: On(h.SSHD), Auditd: On(h.Auditd), ModuleBlacklist: On(h.ModuleBlacklist),
+				Sysctls: On(h.Sysctls), CoreDumps: On(h.CoreDumps), FilePermissions: On(h.FilePermissions),
+				SELinux: h.SELinux, PermitRootLogin: h.PermitRootLogin,
+			},
+		},
+	}
+}
+
+// exportNodes publishes the node inventory (no secrets).
+func exportNodes(ctx *pulumi.Context, spec *ClusterSpec) {
+	servers, agents := pulumi.Array{}, pulumi.Array{}
+	for _, n := range spec.Nodes {
+		entry := pulumi.Map{"name": pulumi.String(n.Name), "address": pulumi.String(n.InternalAddress)}
+		if n.Role == RoleServer {
+			servers = append(servers, entry)
+		} else {
+			agents = append(agents, entry)
+		}
+	}
+	ctx.Export("servers", servers)
+	ctx.Export("agents", agents)
+	ctx.Export("vip", pulumi.String(spec.VIP.Address))
+	ctx.Export("k3sVersion", pulumi.String(spec.K3s.Version))
+}

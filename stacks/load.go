@@ -1,0 +1,155 @@
+package stacks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Project is the Pulumi project name and config namespace.
+const Project = "k3s-onprem"
+
+// Secret config keys. Their values never enter ClusterSpec.
+const (
+	KeySSHPrivateKey   = "sshPrivateKey"
+	KeyFalcoOutputURLs = "falcoOutputUrls"
+)
+
+// objectKeys are the structured top-level config keys, each one field of ClusterSpec.
+var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening"}
+
+// Secrets are the secret inputs, kept as Pulumi secrets end to end.
+type Secrets struct {
+	// SSHPrivateKey is the operator's private key (PEM), secret.
+	SSHPrivateKey pulumi.StringOutput
+	// FalcoOutputURLs maps a falcosidekick output type to its URL, secret.
+	FalcoOutputURLs map[string]pulumi.StringOutput
+}
+
+// Decode builds a ClusterSpec from raw config values (key without the
+// project prefix -> the JSON or string Pulumi stores), applies defaults and
+// validates. Unknown keys and fields are errors so typos do not pass silently.
+func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
+	spec := &ClusterSpec{}
+	var errs field.ErrorList
+	fields := map[string]any{}
+	known := map[string]bool{"clusterName": true, KeySSHPrivateKey: true, KeyFalcoOutputURLs: true}
+	for _, k := range objectKeys {
+		known[k] = true
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			errs = append(errs, field.NotSupported(field.NewPath(k), "(unknown config key)", append([]string{"clusterName"}, objectKeys...)))
+		}
+	}
+	for _, k := range objectKeys {
+		if v, ok := raw[k]; ok {
+			fields[k] = json.RawMessage(v)
+		}
+	}
+	if v, ok := raw["clusterName"]; ok {
+		b, _ := json.Marshal(v)
+		fields["clusterName"] = json.RawMessage(b)
+	}
+	b, _ := json.Marshal(fields)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(spec); err != nil {
+		errs = append(errs, field.Invalid(field.NewPath(jsonErrorKey(err)), "", "cannot decode: "+err.Error()))
+		return spec, Validation{Errors: errs}
+	}
+	spec.Secrets.SSHPrivateKey = raw[KeySSHPrivateKey] != ""
+	if v := raw[KeyFalcoOutputURLs]; v != "" {
+		var urls map[string]string
+		if err := json.Unmarshal([]byte(v), &urls); err != nil {
+			errs = append(errs, field.Invalid(field.NewPath(KeyFalcoOutputURLs), "(secret)", "must be a map from output type to URL"))
+		}
+		spec.Secrets.FalcoOutputURLs = map[string]bool{}
+		for t, u := range urls {
+			spec.Secrets.FalcoOutputURLs[t] = u != ""
+		}
+	}
+	spec.ApplyDefaults(stack)
+	v := spec.Validate()
+	v.Errors = append(errs, v.Errors...)
+	return spec, v
+}
+
+func jsonErrorKey(err error) string {
+	var te *json.UnmarshalTypeError
+	if ok := asTypeError(err, &te); ok && te.Field != "" {
+		return te.Field
+	}
+	return "config"
+}
+
+func asTypeError(err error, target **json.UnmarshalTypeError) bool {
+	te, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*target = te
+	}
+	return ok
+}
+
+// Load reads the stack config, validates it (all errors at once, before any
+// resource exists) and returns the spec and the secret inputs.
+func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
+	// Pulumi offers no listing of config keys to a program, so unknown keys
+	// are caught by `make render` (which reads the stack file) and by the
+	// config schema in Pulumi.yaml.
+	raw := map[string]string{}
+	for _, k := range append([]string{"clusterName", KeySSHPrivateKey, KeyFalcoOutputURLs}, objectKeys...) {
+		if v, ok := ctx.GetConfig(Project + ":" + k); ok {
+			raw[k] = v
+		}
+	}
+	spec, v := Decode(ctx.Stack(), raw)
+	for _, w := range v.Warnings {
+		_ = ctx.Log.Warn(w, nil)
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	sec := &Secrets{FalcoOutputURLs: map[string]pulumi.StringOutput{}}
+	switch {
+	case raw[KeySSHPrivateKey] != "":
+		sec.SSHPrivateKey = config.GetSecret(ctx, Project+":"+KeySSHPrivateKey)
+	case spec.SSH.PrivateKeyPath != "":
+		key, err := os.ReadFile(spec.SSH.PrivateKeyPath)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ssh.privateKeyPath: %w", err)
+		}
+		sec.SSHPrivateKey = pulumi.ToSecret(pulumi.String(string(key))).(pulumi.StringOutput)
+	}
+	if raw[KeyFalcoOutputURLs] != "" {
+		var urls map[string]string
+		all, err := config.GetSecretObject(ctx, Project+":"+KeyFalcoOutputURLs, &urls)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", KeyFalcoOutputURLs, err)
+		}
+		for t := range spec.Secrets.FalcoOutputURLs {
+			sec.FalcoOutputURLs[t] = all.ApplyT(func(m any) string {
+				switch mm := m.(type) {
+				case map[string]string:
+					return mm[t]
+				case map[string]any:
+					s, _ := mm[t].(string)
+					return s
+				}
+				return ""
+			}).(pulumi.StringOutput)
+		}
+	}
+	return spec, sec, nil
+}

@@ -1,0 +1,235 @@
+// Package stacks holds the typed stack configuration (ClusterSpec), its
+// defaults and validation, and Deploy, which wires the components together.
+package stacks
+
+// Roles a node can have.
+const (
+	RoleServer = "server"
+	RoleAgent  = "agent"
+)
+
+// ClusterSpec is the whole stack configuration. Each field is one top-level
+// Pulumi config key (lowerCamelCase, documented in Pulumi.yaml); validation
+// errors name the key path, e.g. `nodes[2].internalAddress`.
+type ClusterSpec struct {
+	// Name prefixes cluster-wide resources; defaults to the stack name.
+	ClusterName  string       `json:"clusterName,omitempty"`
+	Nodes        []Node       `json:"nodes"`
+	SSH          SSH          `json:"ssh"`
+	Network      Network      `json:"network"`
+	K3s          K3s          `json:"k3s"`
+	VIP          VIP          `json:"vip"`
+	LoadBalancer LoadBalancer `json:"loadBalancer"`
+	Ingress      Ingress      `json:"ingress"`
+	PodSecurity  PodSecurity  `json:"podSecurity"`
+	Falco        Falco        `json:"falco"`
+	Responder    Responder    `json:"responder"`
+	Hardening    Hardening    `json:"hardening"`
+
+	// Secrets records which secret config keys are set (their values never
+	// enter the spec; they stay Pulumi secrets).
+	Secrets SecretPresence `json:"-"`
+}
+
+// SecretPresence says which secret config keys exist, for validation.
+type SecretPresence struct {
+	SSHPrivateKey bool
+	// FalcoOutputURLs holds the output types that have a URL in falcoOutputUrls.
+	FalcoOutputURLs map[string]bool
+}
+
+// Node is one SSH-reachable Linux host.
+type Node struct {
+	Name string `json:"name"`
+	// Role is "server" (control plane + embedded etcd) or "agent".
+	Role string `json:"role"`
+	// InternalAddress is the cluster-network IP: node-ip, etcd peer, SSH target.
+	InternalAddress string `json:"internalAddress"`
+	// InternalInterface carries cluster traffic (flannel, etcd, VRRP).
+	InternalInterface string `json:"internalInterface,omitempty"`
+	// ExternalAddress/ExternalInterface describe the optional public network
+	// (the blog's two-network layout). Both or neither.
+	ExternalAddress   string `json:"externalAddress,omitempty"`
+	ExternalInterface string `json:"externalInterface,omitempty"`
+	// Arch selects the k3s release asset: amd64 or arm64.
+	Arch string `json:"arch,omitempty"`
+	// SSH overrides the stack-wide SSH settings for this node.
+	SSH NodeSSH `json:"ssh,omitempty"`
+}
+
+// NodeSSH is the per-node part of the SSH connection.
+type NodeSSH struct {
+	// Host to dial; defaults to InternalAddress.
+	Host string `json:"host,omitempty"`
+	Port int    `json:"port,omitempty"`
+	User string `json:"user,omitempty"`
+	// HostKey is the node's public host key in authorized_keys format
+	// ("ssh-ed25519 AAAA..."); pinned on every connection.
+	HostKey string `json:"hostKey,omitempty"`
+	// Bastion, when set, is the jump host for this node (overrides ssh.bastion).
+	Bastion *Bastion `json:"bastion,omitempty"`
+}
+
+// SSH holds stack-wide SSH defaults. The private key itself is the secret
+// config key `sshPrivateKey` (or a file named by privateKeyPath).
+type SSH struct {
+	User string `json:"user,omitempty"`
+	Port int    `json:"port,omitempty"`
+	// PrivateKeyPath is read on the operator's machine and kept as a secret.
+	PrivateKeyPath string `json:"privateKeyPath,omitempty"`
+	// UseAgent authenticates through SSH_AUTH_SOCK instead of a key.
+	UseAgent bool     `json:"useAgent,omitempty"`
+	Bastion  *Bastion `json:"bastion,omitempty"`
+	// AllowUnpinnedHostKeys accepts any host key. Only for throwaway labs;
+	// the policy pack rejects it.
+	AllowUnpinnedHostKeys bool `json:"allowUnpinnedHostKeys,omitempty"`
+}
+
+// Bastion is an SSH jump host.
+type Bastion struct {
+	Host    string `json:"host"`
+	Port    int    `json:"port,omitempty"`
+	User    string `json:"user,omitempty"`
+	HostKey string `json:"hostKey,omitempty"`
+}
+
+// Network describes node, pod and service networks.
+type Network struct {
+	// InternalCIDR is the subnet of every node's internal address; the VIP lives in it.
+	InternalCIDR string `json:"internalCidr"`
+	// ExternalCIDR is the public subnet in the two-network layout.
+	ExternalCIDR string `json:"externalCidr,omitempty"`
+	ClusterCIDR  string `json:"clusterCidr,omitempty"`
+	ServiceCIDR  string `json:"serviceCidr,omitempty"`
+	// PublicPorts are opened in the public zone of two-network nodes (default 80, 443).
+	PublicPorts []int `json:"publicPorts,omitempty"`
+	// APIOnPublic also opens 6443/tcp in the public zone.
+	APIOnPublic bool `json:"apiOnPublic,omitempty"`
+	// FirewallBackendIptables switches firewalld to the iptables backend
+	// (needs a firewalld restart; off by default on modern distributions).
+	FirewallBackendIptables bool `json:"firewallBackendIptables,omitempty"`
+}
+
+// K3s pins the k3s release and cluster-wide k3s settings.
+type K3s struct {
+	// Version is a full release tag, e.g. v1.34.4+k3s1. Channels are rejected.
+	Version string `json:"version"`
+	// VerifyChecksum checks the binary against the release's sha256sum-<arch>.txt.
+	VerifyChecksum *bool `json:"verifyChecksum,omitempty"`
+	// Airgap copies the binary from the operator's machine instead of downloading it.
+	Airgap *Airgap `json:"airgap,omitempty"`
+	// ExtraTLSSANs are added to tls-san besides the VIP.
+	ExtraTLSSANs []string `json:"extraTlsSans,omitempty"`
+	// ReleaseURL is the base for downloads (mirror support); the version is appended.
+	ReleaseURL string `json:"releaseUrl,omitempty"`
+}
+
+// Airgap names local files to copy instead of downloading.
+type Airgap struct {
+	BinaryPath string `json:"binaryPath"`
+	// BinarySHA256 is the expected checksum of the binary.
+	BinarySHA256 string `json:"binarySha256"`
+	ImagesPath   string `json:"imagesPath,omitempty"`
+	ImagesSHA256 string `json:"imagesSha256,omitempty"`
+}
+
+// VIP is the keepalived virtual IP in front of the API servers.
+type VIP struct {
+	Address string `json:"address"`
+	// Interface defaults to the servers' internal interface.
+	Interface       string `json:"interface,omitempty"`
+	VirtualRouterID int    `json:"virtualRouterId,omitempty"`
+	// Unicast lists the peers explicitly (for networks without multicast).
+	Unicast bool `json:"unicast,omitempty"`
+}
+
+// LoadBalancer configures MetalLB.
+type LoadBalancer struct {
+	Enabled *bool  `json:"enabled,omitempty"`
+	Pools   []Pool `json:"pools,omitempty"`
+}
+
+// Pool is one MetalLB IPAddressPool advertised on one network.
+type Pool struct {
+	Name string `json:"name"`
+	// Range is "first-last" or a CIDR.
+	Range string `json:"range"`
+	// Network is "internal" or "external": which node interface advertises it.
+	Network string `json:"network"`
+}
+
+// Ingress configures the ingress-nginx controllers.
+type Ingress struct {
+	External IngressController `json:"external,omitempty"`
+	Internal IngressController `json:"internal,omitempty"`
+}
+
+// IngressController is one ingress-nginx release.
+type IngressController struct {
+	Enabled   *bool  `json:"enabled,omitempty"`
+	ClassName string `json:"className,omitempty"`
+	// Pool is the MetalLB pool name the controller's Service takes its IP from.
+	Pool           string `json:"pool,omitempty"`
+	LoadBalancerIP string `json:"loadBalancerIp,omitempty"`
+	Replicas       int    `json:"replicas,omitempty"`
+}
+
+// PodSecurity selects PSA (k3s >= 1.25) or PSP (<= 1.24).
+type PodSecurity struct {
+	// Mode is "psa" or "psp"; defaults by k3s version.
+	Mode string `json:"mode,omitempty"`
+	// Enforce is the cluster-wide PSA default level (restricted).
+	Enforce string `json:"enforce,omitempty"`
+	// ExemptNamespaces are exempt from PSA; each needs a reason.
+	ExemptNamespaces []Exemption `json:"exemptNamespaces,omitempty"`
+}
+
+// Exemption is a namespace exempt from Pod Security, with why.
+type Exemption struct {
+	Namespace string `json:"namespace"`
+	Reason    string `json:"reason"`
+}
+
+// Falco configures runtime detection.
+type Falco struct {
+	Enabled *bool `json:"enabled,omitempty"`
+	// Mode is "host" (package on every node) or "daemonset" (Helm).
+	Mode    string `json:"mode,omitempty"`
+	Version string `json:"version,omitempty"`
+	// Outputs are falcosidekick outputs; URLs come from the secret config key
+	// `falcoOutputUrls` (a map from output name to URL).
+	Outputs []FalcoOutput `json:"outputs,omitempty"`
+}
+
+// FalcoOutput is one falcosidekick output.
+type FalcoOutput struct {
+	// Type: slack, teams, mattermost, discord, alertmanager, webhook.
+	Type        string `json:"type"`
+	MinPriority string `json:"minPriority,omitempty"`
+}
+
+// Responder configures the pod-deleting Falco responder.
+type Responder struct {
+	Enabled *bool `json:"enabled,omitempty"`
+	// AllowNamespaces are never acted on, besides the system namespaces.
+	AllowNamespaces []string `json:"allowNamespaces,omitempty"`
+	Port            int      `json:"port,omitempty"`
+}
+
+// Hardening holds the OS hardening switches (CIS distribution-independent profile).
+type Hardening struct {
+	// Profile "cis" turns every part on by default; "none" turns them off.
+	Profile         string `json:"profile,omitempty"`
+	SSHD            *bool  `json:"sshd,omitempty"`
+	Auditd          *bool  `json:"auditd,omitempty"`
+	ModuleBlacklist *bool  `json:"moduleBlacklist,omitempty"`
+	Sysctls         *bool  `json:"sysctls,omitempty"`
+	CoreDumps       *bool  `json:"coreDumps,omitempty"`
+	FilePermissions *bool  `json:"filePermissions,omitempty"`
+	// SELinux is "enforcing" (RHEL family) or "off".
+	SELinux string `json:"selinux,omitempty"`
+	// AllowReboot lets steps that need a reboot (firewalld backend) reboot the host.
+	AllowReboot bool `json:"allowReboot,omitempty"`
+	// PermitRootLogin for sshd: "no" (default) or "prohibit-password".
+	PermitRootLogin string `json:"permitRootLogin,omitempty"`
+}

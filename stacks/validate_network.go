@@ -1,0 +1,76 @@
+package stacks
+
+import (
+	"fmt"
+	"net/netip"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+func validateNetwork(s *ClusterSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	type named struct {
+		key    string
+		prefix netip.Prefix
+	}
+	var nets []named
+	add := func(key, value string, required bool) {
+		if value == "" && !required {
+			return
+		}
+		if pr, ok := parsePrefix(value, p.Child(key), &errs); ok {
+			nets = append(nets, named{key, pr})
+		}
+	}
+	add("internalCidr", s.Network.InternalCIDR, true)
+	add("externalCidr", s.Network.ExternalCIDR, false)
+	add("clusterCidr", s.Network.ClusterCIDR, true)
+	add("serviceCidr", s.Network.ServiceCIDR, true)
+	for i := range nets {
+		for j := i + 1; j < len(nets); j++ {
+			if nets[i].prefix.Overlaps(nets[j].prefix) {
+				errs = append(errs, field.Invalid(p.Child(nets[j].key), nets[j].prefix.String(),
+					fmt.Sprintf("overlaps network.%s %s; pick a disjoint range", nets[i].key, nets[i].prefix)))
+			}
+		}
+	}
+	for i, port := range s.Network.PublicPorts {
+		if port < 1 || port > 65535 {
+			errs = append(errs, field.Invalid(p.Child("publicPorts").Index(i), port, "must be 1-65535"))
+		}
+		if port == 22 {
+			errs = append(errs, field.Forbidden(p.Child("publicPorts").Index(i), "SSH stays on the internal network; remove 22 from the public zone"))
+		}
+	}
+	if s.Network.FirewallBackendIptables && !s.Hardening.AllowReboot {
+		errs = append(errs, field.Forbidden(p.Child("firewallBackendIptables"), "switching the firewalld backend needs a reboot; also set hardening.allowReboot: true"))
+	}
+	return errs
+}
+
+func validateVIP(s *ClusterSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	a, ok := parseAddr(s.VIP.Address, p.Child("address"), &errs)
+	if ok {
+		if internal, err := netip.ParsePrefix(s.Network.InternalCIDR); err == nil && !internal.Contains(a) {
+			errs = append(errs, field.Invalid(p.Child("address"), s.VIP.Address, "outside network.internalCidr "+internal.String()+"; the VIP must be on the servers' internal network"))
+		}
+		for i, n := range s.Nodes {
+			if n.InternalAddress == s.VIP.Address || n.ExternalAddress == s.VIP.Address {
+				errs = append(errs, field.Invalid(p.Child("address"), s.VIP.Address, fmt.Sprintf("equals nodes[%d] (%s)'s address; pick a free address", i, n.Name)))
+			}
+		}
+		for i, pool := range s.LoadBalancer.Pools {
+			if r, err := parseRange(pool.Range); err == nil && r.contains(a) {
+				errs = append(errs, field.Invalid(p.Child("address"), s.VIP.Address, fmt.Sprintf("inside loadBalancer.pools[%d] (%s); MetalLB would hand it to a Service", i, pool.Range)))
+			}
+		}
+	}
+	if s.VIP.Interface != "" {
+		errs = append(errs, validateIface(s.VIP.Interface, p.Child("interface"))...)
+	}
+	if s.VIP.VirtualRouterID < 1 || s.VIP.VirtualRouterID > 255 {
+		errs = append(errs, field.Invalid(p.Child("virtualRouterId"), s.VIP.VirtualRouterID, "must be 1-255 and unique on the network segment"))
+	}
+	return errs
+}

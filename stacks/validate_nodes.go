@@ -1,0 +1,159 @@
+package stacks
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+var supportedArches = []string{"amd64", "arm64"}
+
+func validateNodes(s *ClusterSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(s.Nodes) == 0 {
+		return append(errs, field.Required(p, "list at least one node with role server"))
+	}
+	names := map[string]int{}
+	addrs := map[string]string{}
+	internal, _ := netip.ParsePrefix(s.Network.InternalCIDR)
+	external, _ := netip.ParsePrefix(s.Network.ExternalCIDR)
+	lastServer := -1
+	for i, n := range s.Nodes {
+		np := p.Index(i)
+		if n.Name == "" {
+			errs = append(errs, field.Required(np.Child("name"), "give the node a name (a DNS label)"))
+		} else if msgs := validation.IsDNS1123Label(n.Name); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(np.Child("name"), n.Name, strings.Join(msgs, "; ")))
+		} else if j, dup := names[n.Name]; dup {
+			errs = append(errs, field.Duplicate(np.Child("name"), fmt.Sprintf("%s (also nodes[%d].name)", n.Name, j)))
+		} else {
+			names[n.Name] = i
+		}
+		switch n.Role {
+		case RoleServer:
+			lastServer = i
+		case RoleAgent:
+		default:
+			errs = append(errs, field.NotSupported(np.Child("role"), n.Role, []string{RoleServer, RoleAgent}))
+		}
+		if a, ok := parseAddr(n.InternalAddress, np.Child("internalAddress"), &errs); ok {
+			if internal.IsValid() && !internal.Contains(a) {
+				errs = append(errs, field.Invalid(np.Child("internalAddress"), n.InternalAddress, "outside network.internalCidr "+internal.String()))
+			}
+			errs = appendDuplicateAddr(errs, addrs, a.String(), np.Child("internalAddress"))
+		}
+		errs = append(errs, validateExternal(n, np, external, addrs)...)
+		errs = append(errs, validateIface(n.InternalInterface, np.Child("internalInterface"))...)
+		if !contains(supportedArches, n.Arch) {
+			errs = append(errs, field.NotSupported(np.Child("arch"), n.Arch, supportedArches))
+		}
+		errs = append(errs, validateNodeSSH(n.SSH, s.SSH.AllowUnpinnedHostKeys, np.Child("ssh"))...)
+	}
+	servers := len(s.Servers())
+	switch {
+	case servers == 0:
+		errs = append(errs, field.Required(p, "at least one node needs role server"))
+	case servers%2 == 0:
+		errs = append(errs, field.Invalid(p.Index(lastServer).Child("role"), RoleServer,
+			fmt.Sprintf("a cluster needs an odd number of servers for etcd quorum (got %d); use %d or %d", servers, servers-1, servers+1)))
+	}
+	return errs
+}
+
+func validateExternal(n Node, np *field.Path, external netip.Prefix, addrs map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	switch {
+	case n.ExternalInterface != "" && n.ExternalAddress == "":
+		errs = append(errs, field.Required(np.Child("externalAddress"), "externalInterface is set; give the node's address on that interface or remove externalInterface"))
+	case n.ExternalAddress != "" && n.ExternalInterface == "":
+		errs = append(errs, field.Required(np.Child("externalInterface"), "externalAddress is set; name the interface that carries it"))
+	}
+	if n.ExternalAddress != "" {
+		if a, ok := parseAddr(n.ExternalAddress, np.Child("externalAddress"), &errs); ok {
+			if !external.IsValid() {
+				errs = append(errs, field.Required(field.NewPath("network", "externalCidr"), fmt.Sprintf("%s has an external address; set the external subnet", np)))
+			} else if !external.Contains(a) {
+				errs = append(errs, field.Invalid(np.Child("externalAddress"), n.ExternalAddress, "outside network.externalCidr "+external.String()))
+			}
+			errs = appendDuplicateAddr(errs, addrs, a.String(), np.Child("externalAddress"))
+		}
+	}
+	if n.ExternalInterface != "" {
+		errs = append(errs, validateIface(n.ExternalInterface, np.Child("externalInterface"))...)
+	}
+	return errs
+}
+
+func appendDuplicateAddr(errs field.ErrorList, seen map[string]string, addr string, p *field.Path) field.ErrorList {
+	if prev, dup := seen[addr]; dup {
+		return append(errs, field.Duplicate(p, fmt.Sprintf("%s (also %s)", addr, prev)))
+	}
+	seen[addr] = p.String()
+	return errs
+}
+
+// validateIface accepts Linux interface names (at most 15 bytes, no '/' or spaces).
+func validateIface(name string, p *field.Path) field.ErrorList {
+	if name == "" || len(name) > 15 || strings.ContainsAny(name, "/ \t:") {
+		return field.ErrorList{field.Invalid(p, name, "not a Linux interface name (e.g. eth0, ens3)")}
+	}
+	return nil
+}
+
+func validateNodeSSH(s NodeSSH, allowUnpinned bool, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if s.Port < 1 || s.Port > 65535 {
+		errs = append(errs, field.Invalid(p.Child("port"), s.Port, "must be 1-65535"))
+	}
+	if s.User == "" {
+		errs = append(errs, field.Required(p.Child("user"), "set ssh.user or this node's ssh.user"))
+	}
+	errs = append(errs, validateHostKey(s.HostKey, allowUnpinned, p.Child("hostKey"))...)
+	if b := s.Bastion; b != nil {
+		bp := p.Child("bastion")
+		if b.Host == "" {
+			errs = append(errs, field.Required(bp.Child("host"), "name the jump host"))
+		}
+		if b.Port < 1 || b.Port > 65535 {
+			errs = append(errs, field.Invalid(bp.Child("port"), b.Port, "must be 1-65535"))
+		}
+		errs = append(errs, validateHostKey(b.HostKey, allowUnpinned, bp.Child("hostKey"))...)
+	}
+	return errs
+}
+
+// validateHostKey requires a public key in authorized_keys format, as printed
+// by `ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-`.
+func validateHostKey(key string, allowUnpinned bool, p *field.Path) field.ErrorList {
+	if key == "" {
+		if allowUnpinned {
+			return nil
+		}
+		return field.ErrorList{field.Required(p, "pin the host key (ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-), or set ssh.allowUnpinnedHostKeys for a throwaway lab")}
+	}
+	if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(key)); err != nil {
+		return field.ErrorList{field.Invalid(p, key, "not an SSH public key such as 'ssh-ed25519 AAAA...'")}
+	}
+	return nil
+}
+
+func validateSSH(s *ClusterSpec, p *field.Path) field.ErrorList {
+	if s.Secrets.SSHPrivateKey || s.SSH.PrivateKeyPath != "" || s.SSH.UseAgent {
+		return nil
+	}
+	return field.ErrorList{field.Required(p.Child("privateKeyPath"),
+		"no SSH credentials: set the secret key sshPrivateKey (pulumi config set --secret sshPrivateKey < key), ssh.privateKeyPath, or ssh.useAgent")}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

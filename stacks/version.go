@@ -1,0 +1,39 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// K3sVersion is a parsed k3s release tag such as v1.34.4+k3s1.
+type K3sVersion struct {
+	Major, Minor, Patch int
+	Build               string // "k3s1"
+	Raw                 string
+}
+
+var k3sVersionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(?:-rc\d+)?\+(k3s\d+)$`)
+
+// Supported k3s minor versions (inclusive).
+const (
+	MinK3sMinor = 24
+	MaxK3sMinor = 35
+)
+
+// ParseK3sVersion parses a full release tag; channel names ("stable",
+// "latest") and tags without the +k3sN suffix are rejected because they do
+// not pin a binary.
+func ParseK3sVersion(s string) (K3sVersion, error) {
+	m := k3sVersionRE.FindStringSubmatch(s)
+	if m == nil {
+		return K3sVersion{}, fmt.Errorf("must be a full k3s release tag like v1.34.4+k3s1")
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	patch, _ := strconv.Atoi(m[3])
+	return K3sVersion{Major: major, Minor: minor, Patch: patch, Build: m[4], Raw: s}, nil
+}
+
+// AtLeast reports whether v >= 1.minor.
+func (v K3sVersion) AtLeast(minor int) bool { return v.Major > 1 || v.Minor >= minor }
