@@ -19,23 +19,47 @@ func Run(ctx *pulumi.Context) error {
 	return err
 }
 
-// Cluster is what Deploy built, for outputs and tests.
+// Cluster is what Deploy built so far; each phase reads what earlier
+// phases left here and adds its own results.
 type Cluster struct {
-	Hosts map[string]*host.Host
+	Spec    *ClusterSpec
+	Secrets *Secrets
+	Hosts   map[string]*host.Host
+}
+
+// phase is one deployment stage, wired in its own file (deploy_<x>.go).
+type phase struct {
+	name string
+	run  func(ctx *pulumi.Context, c *Cluster) error
+}
+
+// phases run in this order; dependencies between their resources are
+// explicit, so the order only decides what a phase can read from Cluster.
+var phases = []phase{
+	{"hosts", deployHosts},
 }
 
 // Deploy wires every component for a validated spec.
 func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) (*Cluster, error) {
-	c := &Cluster{Hosts: map[string]*host.Host{}}
-	for _, n := range spec.Nodes {
-		h, err := host.NewHost(ctx, n.Name, hostArgs(n, spec, sec))
-		if err != nil {
-			return nil, fmt.Errorf("host %s: %w", n.Name, err)
+	c := &Cluster{Spec: spec, Secrets: sec, Hosts: map[string]*host.Host{}}
+	for _, p := range phases {
+		if err := p.run(ctx, c); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
-		c.Hosts[n.Name] = h
 	}
 	exportNodes(ctx, spec)
 	return c, nil
+}
+
+func deployHosts(ctx *pulumi.Context, c *Cluster) error {
+	for _, n := range c.Spec.Nodes {
+		h, err := host.NewHost(ctx, n.Name, hostArgs(n, c.Spec, c.Secrets))
+		if err != nil {
+			return fmt.Errorf("%s: %w", n.Name, err)
+		}
+		c.Hosts[n.Name] = h
+	}
+	return nil
 }
 
 func hostArgs(n Node, spec *ClusterSpec, sec *Secrets) *host.Args {
