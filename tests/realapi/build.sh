@@ -135,7 +135,7 @@ build_etcd() {
 		return
 	fi
 	log "building etcd $ETCD_VERSION (cold: about 3 min)"
-	local start=$SECONDS mod=$SCRATCH/etcd
+	local start=$SECONDS mod=$SCRATCH/etcd-mod
 	mkdir -p "$mod"
 	cd "$mod"
 	go mod init realapi.build/etcd >/dev/null 2>&1
@@ -143,9 +143,9 @@ build_etcd() {
 	# directives (../api etc.) are ignored as a dependency, which is what we
 	# want: go resolves the published sibling modules of the same release.
 	go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>"$SCRATCH/get.err" || { cat "$SCRATCH/get.err" >&2; exit 1; }
-	CGO_ENABLED=0 nice -n "$NICE" go build -trimpath -ldflags "-s -w" -o "$SCRATCH/etcd" go.etcd.io/etcd/server/v3
+	CGO_ENABLED=0 nice -n "$NICE" go build -trimpath -ldflags "-s -w" -o "$SCRATCH/etcd-out/etcd" go.etcd.io/etcd/server/v3
 	mkdir -p "$ETCD_DIR"
-	cp "$SCRATCH/etcd" "$ETCD_DIR/.etcd.new"
+	cp "$SCRATCH/etcd-out/etcd" "$ETCD_DIR/.etcd.new"
 	mv -f "$ETCD_DIR/.etcd.new" "$ETCD_DIR/etcd"
 	have_version "$ETCD_DIR/etcd" "${ETCD_VERSION#v}" || { log "etcd does not report $ETCD_VERSION"; exit 1; }
 	log "built etcd $ETCD_VERSION in $((SECONDS - start)) s into $ETCD_DIR"
