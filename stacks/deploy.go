@@ -63,6 +63,17 @@ func deployHosts(ctx *pulumi.Context, c *Cluster) error {
 }
 
 func hostArgs(n Node, spec *ClusterSpec, sec *Secrets) *host.Args {
+	return &host.Args{
+		Node:       n.Name,
+		Role:       n.Role,
+		Connection: connection(n, spec, sec),
+		Sudo:       n.SSH.User != "root",
+		Steps:      hostSteps(n, spec),
+	}
+}
+
+// hostSteps is the pure part of a node's host configuration.
+func hostSteps(n Node, spec *ClusterSpec) host.StepsInput {
 	h := spec.Hardening
 	fw := host.FirewallInput{
 		Server:            n.Role == RoleServer,
@@ -75,19 +86,13 @@ func hostArgs(n Node, spec *ClusterSpec, sec *Secrets) *host.Args {
 	if n.TwoNetwork() {
 		fw.ExternalInterface = n.ExternalInterface
 	}
-	return &host.Args{
-		Node:       n.Name,
-		Role:       n.Role,
-		Connection: connection(n, spec, sec),
-		Sudo:       n.SSH.User != "root",
-		Steps: host.StepsInput{
-			Firewall:                fw,
-			FirewallBackendIptables: spec.Network.FirewallBackendIptables,
-			Hardening: host.Hardening{
-				SSHD: On(h.SSHD), Auditd: On(h.Auditd), ModuleBlacklist: On(h.ModuleBlacklist),
-				Sysctls: On(h.Sysctls), CoreDumps: On(h.CoreDumps), FilePermissions: On(h.FilePermissions),
-				SELinux: h.SELinux, PermitRootLogin: h.PermitRootLogin,
-			},
+	return host.StepsInput{
+		Firewall:                fw,
+		FirewallBackendIptables: spec.Network.FirewallBackendIptables,
+		Hardening: host.Hardening{
+			SSHD: On(h.SSHD), Auditd: On(h.Auditd), ModuleBlacklist: On(h.ModuleBlacklist),
+			Sysctls: On(h.Sysctls), CoreDumps: On(h.CoreDumps), FilePermissions: On(h.FilePermissions),
+			SELinux: h.SELinux, PermitRootLogin: h.PermitRootLogin,
 		},
 	}
 }

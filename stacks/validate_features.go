@@ -71,9 +71,9 @@ func validateLoadBalancer(s *ClusterSpec, p *field.Path) field.ErrorList {
 		}
 		ranges[i] = r
 		if known {
-			if pr, err := netip.ParsePrefix(cidr); err != nil {
+			if pr, err := netip.ParsePrefix(cidr); cidr == "" {
 				errs = append(errs, field.Required(field.NewPath("network", pool.Network+"Cidr"), fmt.Sprintf("%s is on the %s network; set its subnet", pp, pool.Network)))
-			} else if !pr.Contains(r.first) || !pr.Contains(r.last) {
+			} else if err == nil && (!pr.Contains(r.first) || !pr.Contains(r.last)) {
 				errs = append(errs, field.Invalid(pp.Child("range"), pool.Range, fmt.Sprintf("outside network.%sCidr %s", pool.Network, pr)))
 			}
 		}

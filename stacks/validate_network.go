@@ -66,7 +66,12 @@ func validateVIP(s *ClusterSpec, p *field.Path) field.ErrorList {
 			}
 		}
 	}
-	if s.VIP.Interface != "" {
+	// An interface inherited from a server is validated (and reported) there.
+	inherited := false
+	for _, n := range s.Servers() {
+		inherited = inherited || n.InternalInterface == s.VIP.Interface
+	}
+	if s.VIP.Interface != "" && !inherited {
 		errs = append(errs, validateIface(s.VIP.Interface, p.Child("interface"))...)
 	}
 	if s.VIP.VirtualRouterID < 1 || s.VIP.VirtualRouterID > 255 {

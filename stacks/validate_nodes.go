@@ -52,6 +52,9 @@ func validateNodes(s *ClusterSpec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.NotSupported(np.Child("arch"), n.Arch, supportedArches))
 		}
 		errs = append(errs, validateNodeSSH(n.SSH, s.SSH.AllowUnpinnedHostKeys, np.Child("ssh"))...)
+		if n.TwoNetwork() && n.SSH.Host == n.ExternalAddress {
+			errs = append(errs, field.Forbidden(np.Child("ssh", "host"), "the public zone closes SSH; connect through internalAddress or a bastion"))
+		}
 	}
 	servers := len(s.Servers())
 	switch {

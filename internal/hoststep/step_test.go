@@ -1,0 +1,67 @@
+package hoststep
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRender_HashFollowsContent(t *testing.T) {
+	s := Step{Name: "sysctl", Script: "install_staged\n", Files: []File{{Path: "/etc/sysctl.d/x.conf", Mode: 0o644, Content: []byte("a = 1\n")}}}
+	a, err := s.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Render()
+	if a.Hash != again.Hash || a.Create != again.Create {
+		t.Fatal("rendering is not deterministic")
+	}
+	s.Files[0].Content = []byte("a = 2\n")
+	b, _ := s.Render()
+	if a.Hash == b.Hash {
+		t.Fatal("content change did not change the hash")
+	}
+	if !strings.Contains(b.Create, b.Hash) || b.Create != "bash /var/lib/k3s-onprem/steps/sysctl/run.sh apply "+b.Hash {
+		t.Errorf("create command %q does not carry the hash", b.Create)
+	}
+	if b.Delete != "bash /var/lib/k3s-onprem/steps/sysctl/run.sh delete" {
+		t.Errorf("delete command %q", b.Delete)
+	}
+}
+
+func TestRender_StagesFilesAndList(t *testing.T) {
+	s := Step{Name: "kernel", Script: "true", Vars: map[string]string{"B": "it's", "A": "1"}, Files: []File{
+		{Path: "/etc/b", Mode: 0o600, Content: []byte("b")},
+		{Path: "/etc/a", Mode: 0o644, Content: []byte("a")},
+	}}
+	b, err := s.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range b.Files {
+		paths = append(paths, f.RemotePath)
+	}
+	want := "/var/lib/k3s-onprem/steps/kernel/root/etc/a,/var/lib/k3s-onprem/steps/kernel/root/etc/b,/var/lib/k3s-onprem/steps/kernel/files.list,/var/lib/k3s-onprem/steps/kernel/run.sh"
+	if strings.Join(paths, ",") != want {
+		t.Errorf("staged paths:\n%s\nwant\n%s", strings.Join(paths, ","), want)
+	}
+	if string(b.Files[2].Content) != "0644 /etc/a\n0600 /etc/b\n" {
+		t.Errorf("files.list: %q", b.Files[2].Content)
+	}
+	script := string(b.Files[3].Content)
+	if !strings.Contains(script, "A='1'\nB='it'\\''s'\n") {
+		t.Errorf("vars not quoted in order:\n%s", script)
+	}
+	if !strings.HasSuffix(script, "true\nfinish\n") {
+		t.Error("script does not end with the body and finish")
+	}
+}
+
+func TestRender_RejectsRelativePaths(t *testing.T) {
+	if _, err := (Step{Name: "x", Files: []File{{Path: "etc/x"}}}).Render(); err == nil {
+		t.Fatal("relative path accepted")
+	}
+	if _, err := (Step{Name: "a/b"}).Render(); err == nil {
+		t.Fatal("step name with a slash accepted")
+	}
+}

@@ -1,0 +1,174 @@
+package stacks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"k3s-onprem/components/host"
+	"k3s-onprem/internal/plan"
+)
+
+func planStack(t testing.TB, stack string, override func(map[string]string)) *plan.Plan {
+	t.Helper()
+	p, err := PlanStack("..", stack, override)
+	if err != nil {
+		t.Fatalf("%s: %v", stack, err)
+	}
+	return p
+}
+
+// hostStepNames is the step chain every node runs with the stacks' settings.
+func hostStepNames(t *testing.T, spec *ClusterSpec, n Node) []string {
+	steps, err := host.Steps(hostSteps(n, spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range steps {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func TestGraph_HostStepChain(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			p := planStack(t, stack, nil)
+			sf, _ := ReadStackFile("../Pulumi." + stack + ".yaml")
+			sf.Raw[KeySSHPrivateKey] = Placeholder
+			sf.Raw[KeyFalcoOutputURLs] = `{"slack":"x"}`
+			spec, _ := Decode(stack, sf.Raw)
+			for _, n := range spec.Nodes {
+				comp := p.Named("k3s-onprem:host:Host", n.Name)
+				if comp == nil {
+					t.Fatalf("no Host component for %s", n.Name)
+				}
+				if plan.Str(comp.Inputs, "role") != n.Role {
+					t.Errorf("%s: component inputs not recorded (role %q)", n.Name, plan.Str(comp.Inputs, "role"))
+				}
+				var prev *plan.Resource
+				for _, step := range hostStepNames(t, spec, n) {
+					cmd := p.Named("command:remote:Command", n.Name+"-"+step)
+					if cmd == nil {
+						t.Fatalf("%s: no command for step %s", n.Name, step)
+					}
+					if cmd.Parent != comp.URN {
+						t.Errorf("%s: parent %s, want the Host component", cmd.Name, cmd.Parent)
+					}
+					if prev != nil && !contains(cmd.DependsOn, prev.URN) {
+						t.Errorf("%s does not depend on %s", cmd.Name, prev.Name)
+					}
+					copies := 0
+					for _, c := range p.OfType("command:remote:CopyToRemote") {
+						if strings.HasPrefix(c.Name, cmd.Name+"-copy-") {
+							copies++
+							if !contains(cmd.DependsOn, c.URN) {
+								t.Errorf("%s runs before its file %s is copied", cmd.Name, c.Name)
+							}
+						}
+					}
+					if copies == 0 {
+						t.Errorf("%s copies no files (not even its script)", cmd.Name)
+					}
+					prev = cmd
+				}
+			}
+		})
+	}
+}
+
+func TestGraph_ConnectionsAreSecretAndPinned(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		p := planStack(t, stack, nil)
+		for _, r := range p.Resources {
+			if !strings.HasPrefix(r.Type, "command:remote:") {
+				continue
+			}
+			conn, ok := r.Inputs["connection"]
+			if !ok || !conn.ContainsSecrets() {
+				t.Errorf("%s/%s: connection is not secret", stack, r.Name)
+			}
+			if plan.Str(plan.Connection(r), "hostKey") == "" {
+				t.Errorf("%s/%s: host key not pinned", stack, r.Name)
+			}
+		}
+	}
+}
+
+// secretValues are the values the offline run injects for secrets; none
+// may appear in command text or in a plain (non-secret) input.
+var secretValues = []string{Placeholder, "mock-"}
+
+func TestGraph_NoSecretInCommandText(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		p := planStack(t, stack, nil)
+		for _, r := range p.OfType("command:remote:Command") {
+			for _, key := range []string{"create", "update", "delete"} {
+				text := plan.Str(r.Inputs, key)
+				for _, s := range secretValues {
+					if strings.Contains(text, s) {
+						t.Errorf("%s/%s: secret in %s text", stack, r.Name, key)
+					}
+				}
+			}
+			if env, ok := r.Inputs["environment"]; ok && !env.IsNull() {
+				t.Errorf("%s/%s: uses environment variables (secrets must go through stdin)", stack, r.Name)
+			}
+		}
+		for _, r := range p.Resources {
+			for k, v := range r.Inputs {
+				if leaksPlainSecret(v) {
+					t.Errorf("%s/%s: input %s holds a secret value without the secret marker", stack, r.Name, k)
+				}
+			}
+		}
+	}
+}
+
+// leaksPlainSecret reports a known secret value outside a secret wrapper.
+func leaksPlainSecret(v resource.PropertyValue) bool {
+	switch {
+	case v.IsSecret():
+		return false
+	case v.IsString():
+		for _, s := range secretValues {
+			if strings.Contains(v.StringValue(), s) {
+				return true
+			}
+		}
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			if leaksPlainSecret(e) {
+				return true
+			}
+		}
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			if leaksPlainSecret(e) {
+				return true
+			}
+		}
+	case v.IsOutput():
+		return !v.OutputValue().Secret && leaksPlainSecret(v.OutputValue().Element)
+	}
+	return false
+}
+
+func TestGraph_InvalidConfigRegistersNothing(t *testing.T) {
+	var calls int
+	_, err := PlanStack("..", "dev", func(raw map[string]string) {
+		raw["vip"] = `{"address": "10.203.0.11"}`
+		raw["k3s"] = `{"version": "stable"}`
+		calls++
+	})
+	if err == nil || calls != 1 {
+		t.Fatalf("invalid config accepted (err %v)", err)
+	}
+	for _, key := range []string{"vip.address", "k3s.version"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s: %v", key, err)
+		}
+	}
+}

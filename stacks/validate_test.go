@@ -1,0 +1,224 @@
+package stacks
+
+import (
+	"sort"
+	"strings"
+	"testing"
+)
+
+const (
+	testKey1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOs99n8cWJ4eTv+c84sOlW7wds6rKS96e9ABPJOVVSlj"
+	testKey2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINsCTXcEcuK1PaztpWGUoIVsS/Wh3UyMR6UxYppkioGe"
+)
+
+// validSpec is a small valid two-network cluster; each case breaks one thing.
+func validSpec() *ClusterSpec {
+	node := func(name, role, in, ex string) Node {
+		return Node{Name: name, Role: role, InternalAddress: in, InternalInterface: "eth0",
+			ExternalAddress: ex, ExternalInterface: "eth1", SSH: NodeSSH{HostKey: testKey1}}
+	}
+	return &ClusterSpec{
+		Nodes: []Node{
+			node("s1", RoleServer, "192.168.122.11", "192.168.1.11"),
+			node("s2", RoleServer, "192.168.122.12", "192.168.1.12"),
+			node("s3", RoleServer, "192.168.122.13", "192.168.1.13"),
+			node("a1", RoleAgent, "192.168.122.21", "192.168.1.21"),
+		},
+		Network: Network{InternalCIDR: "192.168.122.0/24", ExternalCIDR: "192.168.1.0/24", ClusterCIDR: "10.43.0.0/16", ServiceCIDR: "10.44.0.0/16"},
+		K3s:     K3s{Version: "v1.34.4+k3s1"},
+		VIP:     VIP{Address: "192.168.122.100"},
+		LoadBalancer: LoadBalancer{Pools: []Pool{
+			{Name: "external", Range: "192.168.1.200-192.168.1.240", Network: "external"},
+			{Name: "internal", Range: "192.168.122.200-192.168.122.240", Network: "internal"},
+		}},
+		Hardening: Hardening{PermitRootLogin: "prohibit-password"},
+		Secrets:   SecretPresence{SSHPrivateKey: true},
+	}
+}
+
+// errorSet renders errors as "Type::path" (kops style), sorted.
+func errorSet(v Validation) []string {
+	var out []string
+	for _, e := range v.Errors {
+		out = append(out, string(e.Type)+"::"+e.Field)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestValidate_ValidSpecHasNoErrors(t *testing.T) {
+	s := validSpec()
+	s.ApplyDefaults("test")
+	if v := s.Validate(); len(v.Errors) > 0 {
+		t.Fatalf("valid spec rejected: %v", v.Err())
+	}
+}
+
+func TestValidate_RejectsInvalidConfigs(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(s *ClusterSpec)
+		want   []string
+	}{
+		{"empty node list", func(s *ClusterSpec) { s.Nodes = nil }, []string{"FieldValueRequired::nodes"}},
+		{"invalid internal IP", func(s *ClusterSpec) { s.Nodes[3].InternalAddress = "192.168.122.300" }, []string{"FieldValueInvalid::nodes[3].internalAddress"}},
+		{"internal IP outside subnet", func(s *ClusterSpec) { s.Nodes[3].InternalAddress = "10.0.0.5" }, []string{"FieldValueInvalid::nodes[3].internalAddress"}},
+		{"invalid external IP", func(s *ClusterSpec) { s.Nodes[0].ExternalAddress = "nope" }, []string{"FieldValueInvalid::nodes[0].externalAddress"}},
+		{"invalid internal CIDR", func(s *ClusterSpec) { s.Network.InternalCIDR = "192.168.122.0/33" }, []string{"FieldValueInvalid::network.internalCidr"}},
+		{"CIDR with host bits", func(s *ClusterSpec) { s.Network.ClusterCIDR = "10.43.0.1/16" }, []string{"FieldValueInvalid::network.clusterCidr"}},
+		{"pod and service CIDR overlap", func(s *ClusterSpec) { s.Network.ServiceCIDR = "10.43.128.0/17" }, []string{"FieldValueInvalid::network.serviceCidr"}},
+		{"pod CIDR overlaps node network", func(s *ClusterSpec) { s.Network.ClusterCIDR = "192.168.0.0/16" }, []string{
+			"FieldValueInvalid::network.clusterCidr", "FieldValueInvalid::network.clusterCidr"}},
+		{"VIP outside internal subnet", func(s *ClusterSpec) { s.VIP.Address = "192.168.1.100" }, []string{"FieldValueInvalid::vip.address"}},
+		{"VIP inside a MetalLB pool", func(s *ClusterSpec) { s.VIP.Address = "192.168.122.210" }, []string{"FieldValueInvalid::vip.address"}},
+		{"VIP equals a node address", func(s *ClusterSpec) { s.VIP.Address = "192.168.122.12" }, []string{"FieldValueInvalid::vip.address"}},
+		{"VIP missing", func(s *ClusterSpec) { s.VIP.Address = "" }, []string{"FieldValueRequired::vip.address"}},
+		{"pool contains a node address", func(s *ClusterSpec) { s.LoadBalancer.Pools[1].Range = "192.168.122.20-192.168.122.30" }, []string{"FieldValueInvalid::loadBalancer.pools[1].range"}},
+		{"pools overlap", func(s *ClusterSpec) {
+			s.LoadBalancer.Pools = append(s.LoadBalancer.Pools, Pool{Name: "extra", Range: "192.168.122.230/27", Network: "internal"})
+		}, []string{"FieldValueInvalid::loadBalancer.pools[2].range"}},
+		{"pool range reversed", func(s *ClusterSpec) { s.LoadBalancer.Pools[0].Range = "192.168.1.240-192.168.1.200" }, []string{"FieldValueInvalid::loadBalancer.pools[0].range"}},
+		{"pool outside its network", func(s *ClusterSpec) { s.LoadBalancer.Pools[0].Range = "192.168.122.150-192.168.122.160" }, []string{"FieldValueInvalid::loadBalancer.pools[0].range"}},
+		{"pool on unknown network", func(s *ClusterSpec) { s.LoadBalancer.Pools[0].Network = "dmz" }, []string{"FieldValueNotSupported::loadBalancer.pools[0].network"}},
+		{"duplicate pool names", func(s *ClusterSpec) { s.LoadBalancer.Pools[1].Name = "external" }, []string{
+			"FieldValueDuplicate::loadBalancer.pools[1].name", "FieldValueNotFound::ingress.internal.pool"}},
+		{"two servers", func(s *ClusterSpec) { s.Nodes[2].Role = RoleAgent }, []string{"FieldValueInvalid::nodes[1].role"}},
+		{"four servers", func(s *ClusterSpec) { s.Nodes[3].Role = RoleServer }, []string{"FieldValueInvalid::nodes[3].role"}},
+		{"no server", func(s *ClusterSpec) {
+			for i := range s.Nodes {
+				s.Nodes[i].Role = RoleAgent
+			}
+		}, []string{"FieldValueRequired::nodes"}},
+		{"duplicate node names", func(s *ClusterSpec) { s.Nodes[3].Name = "s1" }, []string{"FieldValueDuplicate::nodes[3].name"}},
+		{"duplicate node addresses", func(s *ClusterSpec) { s.Nodes[3].InternalAddress = "192.168.122.11" }, []string{"FieldValueDuplicate::nodes[3].internalAddress"}},
+		{"node name not a DNS label", func(s *ClusterSpec) { s.Nodes[0].Name = "Server_1" }, []string{"FieldValueInvalid::nodes[0].name"}},
+		{"unknown role", func(s *ClusterSpec) { s.Nodes[3].Role = "worker" }, []string{"FieldValueNotSupported::nodes[3].role"}},
+		{"missing SSH credentials", func(s *ClusterSpec) { s.Secrets.SSHPrivateKey = false }, []string{"FieldValueRequired::ssh.privateKeyPath"}},
+		{"missing host key", func(s *ClusterSpec) { s.Nodes[2].SSH.HostKey = "" }, []string{"FieldValueRequired::nodes[2].ssh.hostKey"}},
+		{"malformed host key", func(s *ClusterSpec) { s.Nodes[2].SSH.HostKey = "ssh-ed25519 notbase64!" }, []string{"FieldValueInvalid::nodes[2].ssh.hostKey"}},
+		{"bastion without host or key", func(s *ClusterSpec) { s.SSH.Bastion = &Bastion{} }, []string{
+			"FieldValueRequired::nodes[0].ssh.bastion.host", "FieldValueRequired::nodes[0].ssh.bastion.hostKey",
+			"FieldValueRequired::nodes[1].ssh.bastion.host", "FieldValueRequired::nodes[1].ssh.bastion.hostKey",
+			"FieldValueRequired::nodes[2].ssh.bastion.host", "FieldValueRequired::nodes[2].ssh.bastion.hostKey",
+			"FieldValueRequired::nodes[3].ssh.bastion.host", "FieldValueRequired::nodes[3].ssh.bastion.hostKey"}},
+		{"invalid SSH port", func(s *ClusterSpec) { s.Nodes[1].SSH.Port = 70000 }, []string{"FieldValueInvalid::nodes[1].ssh.port"}},
+		{"k3s version is a channel", func(s *ClusterSpec) { s.K3s.Version = "stable" }, []string{"FieldValueInvalid::k3s.version"}},
+		{"k3s version without build suffix", func(s *ClusterSpec) { s.K3s.Version = "v1.34.4" }, []string{"FieldValueInvalid::k3s.version"}},
+		{"k3s version unsupported", func(s *ClusterSpec) { s.K3s.Version = "v1.19.16+k3s1" }, []string{"FieldValueInvalid::k3s.version"}},
+		{"k3s version missing", func(s *ClusterSpec) { s.K3s.Version = "" }, []string{"FieldValueRequired::k3s.version"}},
+		{"PSP with k3s 1.25+", func(s *ClusterSpec) { s.PodSecurity.Mode = "psp" }, []string{"FieldValueForbidden::podSecurity.mode"}},
+		{"PSA with k3s 1.24", func(s *ClusterSpec) { s.K3s.Version = "v1.24.17+k3s1"; s.PodSecurity.Mode = "psa" }, []string{"FieldValueForbidden::podSecurity.mode"}},
+		{"external interface without address", func(s *ClusterSpec) { s.Nodes[3].ExternalAddress = "" }, []string{"FieldValueRequired::nodes[3].externalAddress"}},
+		{"external address without interface", func(s *ClusterSpec) { s.Nodes[3].ExternalInterface = "" }, []string{"FieldValueRequired::nodes[3].externalInterface"}},
+		{"external address without external subnet", func(s *ClusterSpec) {
+			s.Network.ExternalCIDR = ""
+			s.LoadBalancer.Pools = s.LoadBalancer.Pools[1:]
+			s.Ingress.External.Pool = "internal"
+		}, []string{
+			"FieldValueRequired::network.externalCidr", "FieldValueRequired::network.externalCidr",
+			"FieldValueRequired::network.externalCidr", "FieldValueRequired::network.externalCidr"}},
+		{"bad interface name", func(s *ClusterSpec) { s.Nodes[0].InternalInterface = "eth0/1" }, []string{"FieldValueInvalid::nodes[0].internalInterface"}},
+		{"unsupported arch", func(s *ClusterSpec) { s.Nodes[0].Arch = "riscv64" }, []string{"FieldValueNotSupported::nodes[0].arch"}},
+		{"virtual router id out of range", func(s *ClusterSpec) { s.VIP.VirtualRouterID = 300 }, []string{"FieldValueInvalid::vip.virtualRouterId"}},
+		{"ingress on unknown pool", func(s *ClusterSpec) { s.Ingress.Internal.Pool = "dmz" }, []string{"FieldValueNotFound::ingress.internal.pool"}},
+		{"ingress IP outside its pool", func(s *ClusterSpec) { s.Ingress.External.LoadBalancerIP = "192.168.1.50" }, []string{"FieldValueInvalid::ingress.external.loadBalancerIp"}},
+		{"airgap without checksum", func(s *ClusterSpec) { s.K3s.Airgap = &Airgap{BinaryPath: "/tmp/k3s"} }, []string{"FieldValueInvalid::k3s.airgap.binarySha256"}},
+		{"bad tls san", func(s *ClusterSpec) { s.K3s.ExtraTLSSANs = []string{"not a name"} }, []string{"FieldValueInvalid::k3s.extraTlsSans[0]"}},
+		{"exemption without reason", func(s *ClusterSpec) {
+			s.PodSecurity.ExemptNamespaces = []Exemption{{Namespace: "monitoring"}}
+		}, []string{"FieldValueRequired::podSecurity.exemptNamespaces[0].reason"}},
+		{"falco output without URL", func(s *ClusterSpec) { s.Falco.Outputs = []FalcoOutput{{Type: "slack"}} }, []string{"FieldValueRequired::falco.outputs[0]"}},
+		{"falco output unknown type", func(s *ClusterSpec) {
+			s.Falco.Outputs = []FalcoOutput{{Type: "pager"}}
+		}, []string{"FieldValueNotSupported::falco.outputs[0].type"}},
+		{"responder without falco", func(s *ClusterSpec) { f, r := false, true; s.Falco.Enabled, s.Responder.Enabled = &f, &r }, []string{"FieldValueForbidden::responder.enabled"}},
+		{"root login locked while connecting as root", func(s *ClusterSpec) { s.Hardening.PermitRootLogin = "no" }, []string{"FieldValueInvalid::hardening.permitRootLogin"}},
+		{"firewall backend switch without reboot", func(s *ClusterSpec) { s.Network.FirewallBackendIptables = true }, []string{"FieldValueForbidden::network.firewallBackendIptables"}},
+		{"SSH through the public network", func(s *ClusterSpec) { s.Nodes[0].SSH.Host = "192.168.1.11" }, []string{"FieldValueForbidden::nodes[0].ssh.host"}},
+		{"SSH on the public zone", func(s *ClusterSpec) { s.Network.PublicPorts = []int{22, 443} }, []string{"FieldValueForbidden::network.publicPorts[0]"}},
+	}
+	if len(cases) < 30 {
+		t.Fatalf("want at least 30 invalid configs, have %d", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := validSpec()
+			tc.mutate(s)
+			s.ApplyDefaults("test")
+			got := errorSet(s.Validate())
+			want := append([]string(nil), tc.want...)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("errors:\n got %v\nwant %v\nfull: %v", got, want, s.Validate().Err())
+			}
+		})
+	}
+}
+
+func TestValidate_ReportsEveryErrorAtOnce(t *testing.T) {
+	s := validSpec()
+	s.Nodes[0].InternalAddress = "bad"
+	s.VIP.Address = ""
+	s.K3s.Version = "latest"
+	s.ApplyDefaults("test")
+	v := s.Validate()
+	if len(v.Errors) != 3 {
+		t.Fatalf("want 3 errors reported together, got %d: %v", len(v.Errors), v.Err())
+	}
+	msg := v.Err().Error()
+	for _, key := range []string{"nodes[0].internalAddress", "vip.address", "k3s.version"} {
+		if !strings.Contains(msg, key) {
+			t.Errorf("message does not name %s:\n%s", key, msg)
+		}
+	}
+}
+
+func TestValidate_OddServerMessageSaysHowToFix(t *testing.T) {
+	s := validSpec()
+	s.Nodes[2].Role = RoleAgent
+	s.ApplyDefaults("test")
+	msg := s.Validate().Err().Error()
+	want := "nodes[1].role: Invalid value: \"server\": a cluster needs an odd number of servers for etcd quorum (got 2); use 1 or 3"
+	if !strings.Contains(msg, want) {
+		t.Fatalf("message:\n%s\nwant it to contain:\n%s", msg, want)
+	}
+}
+
+func TestValidate_SingleServerWarns(t *testing.T) {
+	s := validSpec()
+	s.Nodes = s.Nodes[:1]
+	s.ApplyDefaults("test")
+	v := s.Validate()
+	if len(v.Errors) != 0 || len(v.Warnings) != 1 {
+		t.Fatalf("single server: want 0 errors and 1 warning, got %v / %v", v.Err(), v.Warnings)
+	}
+}
+
+func TestDecode_UnknownKeysAndFieldsAreErrors(t *testing.T) {
+	_, v := Decode("dev", map[string]string{"nodez": "[]"})
+	if got := errorSet(v); len(got) == 0 || got[0] != "FieldValueNotSupported::nodez" {
+		t.Fatalf("unknown key: got %v", got)
+	}
+	_, v = Decode("dev", map[string]string{"vip": `{"adress": "10.0.0.1"}`})
+	if len(v.Errors) != 1 || !strings.Contains(v.Err().Error(), "adress") {
+		t.Fatalf("unknown field: got %v", v.Err())
+	}
+}
+
+func TestStackFiles_DevAndProdAreValid(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		sf, err := ReadStackFile("../Pulumi." + stack + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sf.Raw[KeySSHPrivateKey] = Placeholder
+		sf.Raw[KeyFalcoOutputURLs] = `{"slack": "https://hooks.invalid/x"}`
+		spec, v := Decode(stack, sf.Raw)
+		if err := v.Err(); err != nil {
+			t.Errorf("%s: %v", stack, err)
+		}
+		if stack == "prod" && (len(spec.Servers()) != 3 || len(spec.Agents()) != 3) {
+			t.Errorf("prod: want 3 servers + 3 agents, got %d + %d", len(spec.Servers()), len(spec.Agents()))
+		}
+	}
+}
