@@ -1,0 +1,126 @@
+// Package runner executes the program's own host steps, as recorded by a
+// mocked run (internal/plan), against real hosts over SSH: every
+// CopyToRemote uploads its exact asset, every remote.Command runs its exact
+// create text with its exact stdin, in dependency order. The command
+// provider cannot be installed here; this is the faithful replacement for
+// it in the lab tier, not a copy of the scripts.
+package runner
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"k3s-onprem/internal/plan"
+)
+
+// Executor reaches hosts by their SSH host address (the connection's host).
+type Executor interface {
+	Upload(host, remotePath string, data []byte) error
+	Run(host, cmd string, stdin []byte) (stdout, stderr string, err error)
+}
+
+// Result is what one command reported.
+type Result struct {
+	Resource string
+	Host     string
+	// Changed is the step's own verdict: its last stdout line.
+	Changed bool
+	Stdout  string
+	Stderr  string
+}
+
+// Options select what runs.
+type Options struct {
+	// Include decides which command resources run (their copies follow).
+	// nil runs every command.
+	Include func(r *plan.Resource) bool
+}
+
+// Apply runs the selected part of the plan once, in dependency order, and
+// returns each command's result. It stops at the first failure.
+func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
+	order, err := topo(p)
+	if err != nil {
+		return nil, err
+	}
+	selected := map[string]bool{}
+	for _, r := range order {
+		if r.Type == "command:remote:Command" && (o.Include == nil || o.Include(r)) {
+			selected[r.URN] = true
+			for _, d := range r.DependsOn {
+				if dep := p.Get(d); dep != nil && dep.Type == "command:remote:CopyToRemote" {
+					selected[d] = true
+				}
+			}
+		}
+	}
+	var results []Result
+	for _, r := range order {
+		if !selected[r.URN] {
+			continue
+		}
+		host := plan.Str(plan.Connection(r), "host")
+		switch r.Type {
+		case "command:remote:CopyToRemote":
+			remotePath, content, err := plan.CopiedFile(r)
+			if err != nil {
+				return results, err
+			}
+			if err := ex.Upload(host, remotePath, content); err != nil {
+				return results, fmt.Errorf("%s: upload %s: %w", r.Name, path.Base(remotePath), err)
+			}
+		case "command:remote:Command":
+			stdout, stderr, err := ex.Run(host, plan.Str(r.Inputs, "create"), []byte(plan.Str(r.Inputs, "stdin")))
+			res := Result{Resource: r.Name, Host: host, Stdout: stdout, Stderr: stderr, Changed: lastLine(stdout) == "changed"}
+			results = append(results, res)
+			if err != nil {
+				return results, fmt.Errorf("%s on %s: %w\nstdout:\n%s\nstderr:\n%s", r.Name, host, err, stdout, stderr)
+			}
+		}
+	}
+	return results, nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// topo orders resources so each comes after its dependencies; ties keep
+// registration order, which is how the program declared them.
+func topo(p *plan.Plan) ([]*plan.Resource, error) {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var out []*plan.Resource
+	var visit func(r *plan.Resource) error
+	visit = func(r *plan.Resource) error {
+		switch state[r.URN] {
+		case visiting:
+			return fmt.Errorf("dependency cycle at %s", r.Name)
+		case done:
+			return nil
+		}
+		state[r.URN] = visiting
+		for _, d := range r.DependsOn {
+			if dep := p.Get(d); dep != nil {
+				if err := visit(dep); err != nil {
+					return err
+				}
+			}
+		}
+		state[r.URN] = done
+		out = append(out, r)
+		return nil
+	}
+	for _, r := range p.Resources {
+		if err := visit(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
