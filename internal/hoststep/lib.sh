@@ -70,10 +70,7 @@ os_family() {
 
 # in_container succeeds inside a container, where kernel-wide settings
 # (modules, non-network sysctls) belong to the host kernel.
-in_container() {
-	[ "$(systemd-detect-virt --container 2>/dev/null || true)" != "none" ] &&
-		[ -n "$(systemd-detect-virt --container 2>/dev/null || true)" ]
-}
+in_container() { systemd-detect-virt --container --quiet 2>/dev/null; }
 
 finish() {
 	if [ "$STEP_CHANGED" = 1 ]; then echo changed; else echo unchanged; fi
