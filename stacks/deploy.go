@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/components/host"
@@ -25,6 +26,16 @@ type Cluster struct {
 	Spec    *ClusterSpec
 	Secrets *Secrets
 	Hosts   map[string]*host.Host
+
+	// Kubeconfig is the admin kubeconfig read from the first server, with
+	// the server URL rewritten to the VIP. It is a Pulumi secret; set by
+	// the k3s phase.
+	Kubeconfig pulumi.StringOutput
+	// KubeProvider talks to the cluster through Kubeconfig. Every
+	// Kubernetes object of later phases uses it (pulumi.Provider), so
+	// nothing is applied before the cluster answers on the VIP; set by
+	// the k3s phase.
+	KubeProvider *kubernetes.Provider
 }
 
 // phase is one deployment stage, wired in its own file (deploy_<x>.go).
