@@ -60,7 +60,7 @@ build_kube() {
 		have_version "$KUBE_DIR/$c" "$KUBE_VERSION" || missing+=("$c")
 	done
 	if ((${#missing[@]} == 0)); then
-		log "reusing $KUBE_DIR/{${want[*]// /,}} ($KUBE_VERSION)"
+		log "reusing $KUBE_DIR/{$(IFS=,; echo "${want[*]}")} ($KUBE_VERSION)"
 		return
 	fi
 	log "building ${missing[*]} $KUBE_VERSION (cold: 15-25 min)"

@@ -1,0 +1,69 @@
+package apiserver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+type binaries struct {
+	apiserver, controllerManager, etcd string
+	kubeVersion                        string
+}
+
+// cacheDir is where tests/realapi/build.sh puts its output; both must agree.
+func cacheDir() string {
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "k3s-onprem", "realapi")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// locateBinaries returns the cached binary paths and the ones that are missing.
+func locateBinaries() (binaries, []string) {
+	kv := envOr("KUBE_VERSION", defaultKubeVersion)
+	ev := envOr("ETCD_VERSION", defaultEtcdVersion)
+	kubeDir := filepath.Join(cacheDir(), "kube-"+kv)
+	b := binaries{
+		apiserver:         filepath.Join(kubeDir, "kube-apiserver"),
+		controllerManager: filepath.Join(kubeDir, "kube-controller-manager"),
+		etcd:              filepath.Join(cacheDir(), "etcd-"+ev, "etcd"),
+		kubeVersion:       kv,
+	}
+	var missing []string
+	for _, p := range []string{b.apiserver, b.controllerManager, b.etcd} {
+		if st, err := os.Stat(p); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			missing = append(missing, p)
+		}
+	}
+	return b, missing
+}
+
+// requireBinaries skips the test when this tier cannot run here (not root,
+// binaries not built). Under CI=true the same conditions fail the test:
+// CI builds the binaries first, so their absence is a bug, and a skipped
+// tier would let CI pass while proving nothing.
+func requireBinaries(t testing.TB) binaries {
+	t.Helper()
+	stop := t.Skipf
+	if os.Getenv("CI") == "true" {
+		stop = t.Fatalf
+	}
+	if os.Geteuid() != 0 {
+		stop("realapi: the real-API-server tier runs as root (design.md §4); euid is %d", os.Geteuid())
+	}
+	b, missing := locateBinaries()
+	if len(missing) > 0 {
+		stop("realapi: missing %v; build them with: bash tests/realapi/build.sh", missing)
+	}
+	return b
+}

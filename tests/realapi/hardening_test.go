@@ -1,0 +1,401 @@
+package realapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"k3s-onprem/tests/realapi/apiserver"
+)
+
+// Host paths as a k3s server would have them; the harness maps them into
+// the test's temp dir.
+const (
+	psaPath      = "/var/lib/rancher/k3s/server/psa.yaml"
+	auditPolPath = "/var/lib/rancher/k3s/server/audit.yaml"
+	auditLogPath = "/var/lib/rancher/k3s/server/logs/audit.log"
+)
+
+// ecdheSuites is the ECDHE-only, AEAD-only cipher list (CIS 1.2.x) we pass
+// as tls-cipher-suites.
+var ecdheSuites = []string{
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+}
+
+// hardenedOptions are the kube-apiserver-arg list and files a hardened k3s
+// server gets, written by hand until components/k3s renders them.
+func hardenedOptions(t *testing.T) apiserver.Options {
+	return apiserver.Options{
+		ExtraArgs: []string{
+			"admission-control-config-file=" + psaPath,
+			"audit-policy-file=" + auditPolPath,
+			"audit-log-path=" + auditLogPath,
+			"audit-log-maxage=30",
+			"audit-log-maxbackup=10",
+			"audit-log-maxsize=100",
+			"tls-min-version=VersionTLS12",
+			"tls-cipher-suites=" + strings.Join(ecdheSuites, ","),
+		},
+		Files: map[string][]byte{
+			psaPath:      mustRead(t, "testdata/psa.yaml"),
+			auditPolPath: mustRead(t, "testdata/audit-policy.yaml"),
+		},
+		WithControllerManager: true,
+	}
+}
+
+// TestHardenedServer starts one control plane with the hardened arguments
+// and checks each security claim of the blog series against it. One server
+// for all subtests keeps the tier to one start (about 10 s).
+func TestHardenedServer(t *testing.T) {
+	srv := apiserver.Start(t, hardenedOptions(t))
+	admin := kubernetes.NewForConfigOrDie(srv.RESTConfig())
+
+	// The blog's Part 2 setup: a namespace and a "fake-user" service
+	// account with the built-in edit role there.
+	const userNS = "unprivileged-user"
+	createNamespace(t, admin, userNS, nil)
+	ctx := testCtx(t)
+	if _, err := admin.CoreV1().ServiceAccounts(userNS).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "fake-user"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.RbacV1().RoleBindings(userNS).Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "fake-editor"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "edit"},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "fake-user", Namespace: userNS}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	user := kubernetes.NewForConfigOrDie(srv.ImpersonatedConfig(
+		"system:serviceaccount:"+userNS+":fake-user",
+		"system:serviceaccounts", "system:serviceaccounts:"+userNS, "system:authenticated"))
+
+	t.Run("AnonymousRequestIsUnauthorized", func(t *testing.T) {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(srv.CAPEM())
+		hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		for _, path := range []string{"/api/v1/namespaces", "/version", "/readyz"} {
+			resp, err := hc.Get(srv.URL() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("anonymous GET %s: status %d, want 401 (anonymous-auth=false)", path, resp.StatusCode)
+			}
+		}
+	})
+
+	t.Run("UnprivilegedUserCannotListPodsClusterWide", func(t *testing.T) {
+		_, err := user.CoreV1().Pods("").List(testCtx(t), metav1.ListOptions{})
+		if !apierrors.IsForbidden(err) {
+			t.Fatalf("fake-user listing pods in all namespaces: %v, want Forbidden", err)
+		}
+	})
+
+	t.Run("PrivilegedDeployPodRejected", func(t *testing.T) {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "privileged-deploy"}, Spec: privilegedDeployPodSpec()}
+		_, err := user.CoreV1().Pods(userNS).Create(testCtx(t), pod, metav1.CreateOptions{})
+		assertPodSecurityRejected(t, err, "privileged", "hostNetwork", "hostPID")
+	})
+
+	t.Run("NsenterPodRejected", func(t *testing.T) {
+		for name, cs := range map[string]kubernetes.Interface{"fake-user": user, "admin": admin} {
+			_, err := cs.CoreV1().Pods(userNS).Create(testCtx(t), nsenterPod(), metav1.CreateOptions{})
+			t.Logf("as %s:", name)
+			// Enforcement is per namespace, so even cluster-admin
+			// cannot run it outside the exempt namespaces.
+			assertPodSecurityRejected(t, err, "privileged", "hostNetwork", "hostPID")
+		}
+	})
+
+	t.Run("CompliantPodAdmitted", func(t *testing.T) {
+		if _, err := user.CoreV1().Pods(userNS).Create(testCtx(t), compliantPod("compliant"), metav1.CreateOptions{}); err != nil {
+			t.Fatalf("restricted-compliant pod rejected: %v", err)
+		}
+	})
+
+	t.Run("KubeSystemIsExempt", func(t *testing.T) {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "privileged-system"}, Spec: privilegedDeployPodSpec()}
+		createNamespace(t, admin, metav1.NamespaceSystem, nil)
+		if _, err := admin.CoreV1().Pods(metav1.NamespaceSystem).Create(testCtx(t), pod, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("privileged pod in exempt kube-system rejected: %v", err)
+		}
+	})
+
+	t.Run("PrivilegedDeploymentGetsNoPods", func(t *testing.T) {
+		// As in the blog: the Deployment itself is accepted (PSA only
+		// warns on workload objects), but its ReplicaSet cannot create
+		// the pod. kube-controller-manager does the creating here.
+		ctx := testCtx(t)
+		dep := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "privileged-deploy", Labels: map[string]string{"app": "privileged-deploy"}},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To(int32(1)),
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "privileged-deploy"}},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "privileged-deploy"}},
+					Spec:       privilegedDeployPodSpec(),
+				},
+			},
+		}
+		warnings := &warningRecorder{}
+		cfg := srv.ImpersonatedConfig("system:serviceaccount:"+userNS+":fake-user",
+			"system:serviceaccounts", "system:serviceaccounts:"+userNS, "system:authenticated")
+		cfg.WarningHandler = warnings
+		if _, err := kubernetes.NewForConfigOrDie(cfg).AppsV1().Deployments(userNS).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create deployment: %v", err)
+		}
+		if !warnings.contains(`would violate PodSecurity "restricted:latest"`) {
+			t.Errorf("creating the privileged Deployment gave no Pod Security warning; warnings: %q", warnings.texts)
+		}
+		var msg string
+		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+			rss, err := admin.AppsV1().ReplicaSets(userNS).List(ctx, metav1.ListOptions{LabelSelector: "app=privileged-deploy"})
+			if err != nil {
+				return false, err
+			}
+			for _, rs := range rss.Items {
+				for _, c := range rs.Status.Conditions {
+					if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
+						msg = c.Message
+						return true, nil
+					}
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			t.Fatalf("ReplicaSet never reported ReplicaFailure: %v", err)
+		}
+		if !strings.Contains(msg, `violates PodSecurity "restricted:latest"`) {
+			t.Errorf("ReplicaFailure message %q does not name Pod Security", msg)
+		}
+		pods, err := admin.CoreV1().Pods(userNS).List(ctx, metav1.ListOptions{LabelSelector: "app=privileged-deploy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pods.Items) != 0 {
+			t.Errorf("privileged deployment has %d pods, want 0", len(pods.Items))
+		}
+	})
+
+	t.Run("SecretsEncryptedAtRest", func(t *testing.T) {
+		ctx := testCtx(t)
+		const plaintext = "hunter2-realapi-plaintext"
+		sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db-password"}, StringData: map[string]string{"password": plaintext}}
+		if _, err := admin.CoreV1().Secrets(userNS).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ec, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.EtcdEndpoint()}, DialTimeout: 10 * time.Second, Logger: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ec.Close()
+		key := "/registry/secrets/" + userNS + "/db-password"
+		resp, err := ec.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Kvs) != 1 {
+			t.Fatalf("etcd key %s: %d values, want 1", key, len(resp.Kvs))
+		}
+		raw := resp.Kvs[0].Value
+		if !bytes.HasPrefix(raw, []byte("k8s:enc:aescbc:v1:")) {
+			t.Errorf("etcd value of %s starts with %q, want k8s:enc:aescbc:v1:", key, raw[:min(len(raw), 40)])
+		}
+		if bytes.Contains(raw, []byte(plaintext)) {
+			t.Errorf("etcd value of %s contains the plaintext", key)
+		}
+		// Read back through the API: the key decrypts.
+		got, err := admin.CoreV1().Secrets(userNS).Get(ctx, "db-password", metav1.GetOptions{})
+		if err != nil || string(got.Data["password"]) != plaintext {
+			t.Errorf("secret read back: %v, %q", err, got.Data["password"])
+		}
+	})
+
+	t.Run("AuditLogLevels", func(t *testing.T) {
+		path := srv.AuditLogPath()
+		if path == "" || path != srv.HostPath(auditLogPath) {
+			t.Fatalf("AuditLogPath() = %q, want the test copy of %s", path, auditLogPath)
+		}
+		ctx := testCtx(t)
+		const secretValue = "audit-must-not-see-this"
+		if _, err := admin.CoreV1().Secrets(userNS).Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "audited"}, StringData: map[string]string{"v": secretValue},
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.RbacV1().Roles(userNS).Create(ctx, &rbacv1.Role{
+			ObjectMeta: metav1.ObjectMeta{Name: "audited-role"},
+			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}},
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.CoreV1().Pods(userNS).Create(ctx, compliantPod("audited-pod"), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// exec fails (the pod has no node), but the attempt is what
+		// the audit log must show in full.
+		execErr := user.CoreV1().RESTClient().Post().Namespace(userNS).Resource("pods").Name("audited-pod").
+			SubResource("exec").Param("command", "id").Param("stdout", "true").Do(ctx).Error()
+		if execErr == nil {
+			t.Fatal("exec into a pod without a node succeeded")
+		}
+
+		sec := waitAudit(t, path, "secret create", func(e auditEvent) bool {
+			return e.Verb == "create" && e.ObjectRef.Resource == "secrets" && e.ObjectRef.Name == "audited"
+		})
+		if sec.Level != "Metadata" || hasBody(sec.RequestObject) || hasBody(sec.ResponseObject) {
+			t.Errorf("secret create audited at %s (request body %v, response body %v), want Metadata without bodies",
+				sec.Level, hasBody(sec.RequestObject), hasBody(sec.ResponseObject))
+		}
+		role := waitAudit(t, path, "role create", func(e auditEvent) bool {
+			return e.Verb == "create" && e.ObjectRef.Resource == "roles" && e.ObjectRef.Name == "audited-role"
+		})
+		if role.Level != "RequestResponse" || !hasBody(role.RequestObject) || !hasBody(role.ResponseObject) {
+			t.Errorf("role create audited at %s, want RequestResponse with both bodies", role.Level)
+		}
+		exec := waitAudit(t, path, "pods/exec", func(e auditEvent) bool {
+			return e.ObjectRef.Resource == "pods" && e.ObjectRef.Subresource == "exec" && e.ObjectRef.Name == "audited-pod"
+		})
+		if exec.Level != "RequestResponse" {
+			t.Errorf("pods/exec audited at %s, want RequestResponse", exec.Level)
+		}
+		pod := waitAudit(t, path, "pod create", func(e auditEvent) bool {
+			return e.Verb == "create" && e.ObjectRef.Resource == "pods" && e.ObjectRef.Subresource == "" && e.ObjectRef.Name == "audited-pod"
+		})
+		if pod.Level != "Request" || !hasBody(pod.RequestObject) || hasBody(pod.ResponseObject) {
+			t.Errorf("pod create audited at %s, want Request with only the request body", pod.Level)
+		}
+		if bytes.Contains(mustRead(t, path), []byte(secretValue)) {
+			t.Error("audit log contains a secret's value")
+		}
+	})
+
+	t.Run("TLSPolicy", func(t *testing.T) {
+		u, err := url.Parse(srv.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(srv.CAPEM())
+		handshake := func(cfg *tls.Config) error {
+			cfg.RootCAs = pool
+			d := &net.Dialer{Timeout: 10 * time.Second}
+			c, err := tls.DialWithDialer(d, "tcp", u.Host, cfg)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}
+		// The server must refuse TLS 1.1 itself ("remote error"), not
+		// the client. This also holds for Go's default server settings;
+		// tls-min-version makes it explicit and survives a default change.
+		err = handshake(&tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}) //nolint:gosec // deliberately weak: must be refused
+		if err == nil || !strings.Contains(err.Error(), "remote error") {
+			t.Errorf("TLS 1.1 handshake: %v, want the server to refuse it", err)
+		}
+		// Go's default server would accept this CBC suite, so this is
+		// what proves tls-cipher-suites reached the apiserver.
+		if err := handshake(&tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}}); err == nil {
+			t.Error("TLS 1.2 with ECDHE-ECDSA-AES128-CBC-SHA succeeded, want refusal (not in tls-cipher-suites)")
+		}
+		if err := handshake(&tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}); err != nil {
+			t.Errorf("TLS 1.2 with ECDHE-ECDSA-AES128-GCM failed: %v", err)
+		}
+	})
+}
+
+// assertPodSecurityRejected checks that err is a Forbidden from the
+// PodSecurity admission plugin (not RBAC, not a missing service account) and
+// that it names each violation.
+func assertPodSecurityRejected(t *testing.T, err error, violations ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("pod was admitted, want rejection by Pod Security (restricted)")
+	}
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `violates PodSecurity "restricted:latest"`) {
+		t.Fatalf("got %v, want Forbidden: violates PodSecurity \"restricted:latest\"", err)
+	}
+	for _, v := range violations {
+		if !strings.Contains(err.Error(), v) {
+			t.Errorf("rejection does not mention %q: %v", v, err)
+		}
+	}
+}
+
+// TestStartEFailsOnRejectedFlag proves the harness reports an apiserver that
+// exits during start-up (here on an unknown flag) as an error carrying the
+// apiserver's own message, instead of waiting out the timeout.
+func TestStartEFailsOnRejectedFlag(t *testing.T) {
+	start := time.Now()
+	_, err := apiserver.StartE(t, apiserver.Options{ExtraArgs: []string{"no-such-flag=1"}, ReadyTimeout: time.Minute})
+	if err == nil {
+		t.Fatal("StartE accepted an unknown kube-apiserver flag")
+	}
+	if !strings.Contains(err.Error(), "unknown flag: --no-such-flag") {
+		t.Errorf("error does not carry the apiserver's message:\n%v", err)
+	}
+	t.Logf("failed after %s as expected: %.300s", time.Since(start).Round(time.Millisecond), err)
+}
+
+// TestStartEFailsOnMissingFile proves a rendered arg that points at a file
+// the test did not supply is caught before anything starts.
+func TestStartEFailsOnMissingFile(t *testing.T) {
+	_, err := apiserver.StartE(t, apiserver.Options{ExtraArgs: []string{"admission-control-config-file=/var/lib/rancher/k3s/server/nope.yaml"}})
+	if err == nil || !strings.Contains(err.Error(), "not in Options.Files") {
+		t.Fatalf("StartE with a missing file: %v, want a 'not in Options.Files' error", err)
+	}
+}
+
+// TestKubeconfigWorks checks the exported kubeconfig and that the cluster is
+// the version build.sh built (the -X version stamping worked).
+func TestKubeconfigWorks(t *testing.T) {
+	srv := apiserver.Start(t, apiserver.Options{NoSecretsEncryption: true})
+	kc := srv.Kubeconfig()
+	path := t.TempDir() + "/kubeconfig"
+	if err := os.WriteFile(path, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := clientcmdBuild(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := kubernetes.NewForConfigOrDie(cfg).Discovery().ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := os.Getenv("KUBE_VERSION")
+	if want == "" {
+		want = "v1.34.4"
+	}
+	if v.GitVersion != want {
+		t.Errorf("server version %s, want %s", v.GitVersion, want)
+	}
+	t.Logf("apiserver ready after %s", srv.ReadyAfter().Round(time.Millisecond))
+}
