@@ -35,15 +35,15 @@ const (
 	auditLogPath = "/var/lib/rancher/k3s/server/logs/audit.log"
 )
 
-// ecdheSuites is the ECDHE-only, AEAD-only cipher list (CIS 1.2.x) we pass
-// as tls-cipher-suites.
+// ecdheSuites is the k3s hardening guide's ECDHE-only, AEAD-only cipher
+// list, spelled as the guide spells it (CHACHA20 names without _SHA256).
 var ecdheSuites = []string{
-	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
 	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
 }
 
 // hardenedOptions are the kube-apiserver-arg list and files a hardened k3s
@@ -51,6 +51,7 @@ var ecdheSuites = []string{
 func hardenedOptions(t *testing.T) apiserver.Options {
 	return apiserver.Options{
 		ExtraArgs: []string{
+			"enable-admission-plugins=NodeRestriction,EventRateLimit",
 			"admission-control-config-file=" + psaPath,
 			"audit-policy-file=" + auditPolPath,
 			"audit-log-path=" + auditLogPath,
@@ -59,6 +60,7 @@ func hardenedOptions(t *testing.T) apiserver.Options {
 			"audit-log-maxsize=100",
 			"tls-min-version=VersionTLS12",
 			"tls-cipher-suites=" + strings.Join(ecdheSuites, ","),
+			"service-account-extend-token-expiration=false",
 		},
 		Files: map[string][]byte{
 			psaPath:      mustRead(t, "testdata/psa.yaml"),
@@ -398,4 +400,36 @@ func TestKubeconfigWorks(t *testing.T) {
 		t.Errorf("server version %s, want %s", v.GitVersion, want)
 	}
 	t.Logf("apiserver ready after %s", srv.ReadyAfter().Round(time.Millisecond))
+}
+
+// TestEventRateLimitNeedsItsConfig pins a gotcha of the k3s hardening guide:
+// enabling EventRateLimit without its entry in the admission configuration
+// stops kube-apiserver from starting, so a renderer must emit both or
+// neither.
+func TestEventRateLimitNeedsItsConfig(t *testing.T) {
+	psaOnly := []byte(`apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+  - name: PodSecurity
+    configuration:
+      apiVersion: pod-security.admission.config.k8s.io/v1
+      kind: PodSecurityConfiguration
+      defaults: {enforce: restricted, enforce-version: latest}
+`)
+	_, err := apiserver.StartE(t, apiserver.Options{
+		ExtraArgs: []string{
+			"enable-admission-plugins=NodeRestriction,EventRateLimit",
+			"admission-control-config-file=" + psaPath,
+		},
+		Files:        map[string][]byte{psaPath: psaOnly},
+		ReadyTimeout: time.Minute,
+	})
+	if err == nil {
+		t.Fatal("kube-apiserver started with EventRateLimit but no EventRateLimit configuration")
+	}
+	if !strings.Contains(err.Error(), `couldn't init admission plugin \"EventRateLimit\"`) {
+		t.Errorf("start failure does not name EventRateLimit:\n%v", err)
+	}
+	msg := err.Error()
+	t.Logf("start failed as expected; end of the error: ...%s", msg[max(0, len(msg)-400):])
 }
