@@ -1,0 +1,37 @@
+package k3s
+
+import (
+	"os/exec"
+	"testing"
+
+	"k3s-onprem/internal/hoststep"
+)
+
+// TestScripts_BashSyntax parses every generated step script with bash -n.
+func TestScripts_BashSyntax(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	var steps []hoststep.Step
+	for _, n := range []NodeConfig{server0, server1, agent} {
+		s, err := NodeSteps(NodeInput{Cluster: testCluster(versions["1.34"]), Node: n, Install: Install{ReleaseURL: "https://example.invalid", VerifyChecksum: true, Arch: "amd64"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, s...)
+	}
+	steps = append(steps, hoststep.Step{Name: StepKubeconfig, Script: script("kubeconfig.sh")})
+	for _, s := range steps {
+		b, err := s.Render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := b.Files[len(b.Files)-1].Content
+		cmd := exec.Command(bash, "-n")
+		cmd.Stdin = bytesReader(run)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", s.Name, err, out)
+		}
+	}
+}

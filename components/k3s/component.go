@@ -1,0 +1,178 @@
+// Package k3s installs a pinned, checksum-verified k3s on prepared hosts
+// and joins them into an HA cluster: Server (embedded etcd, joined one at a
+// time behind a health gate) and Agent (joins through the VIP). Renderers
+// for config.yaml, the systemd unit, the admission configuration and the
+// audit policy are pure functions in this package; the steps that place
+// them are internal/hoststep steps.
+package k3s
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"k3s-onprem/internal/hoststep"
+)
+
+// NodeArgs configures a Server or an Agent.
+type NodeArgs struct {
+	// Target is the prepared host (host.Host.Target).
+	Target hoststep.Target
+	// After are what this node's first step waits for: its host's last
+	// step, and the previous server's gate (servers) or the last server's
+	// gate and the VIP (agents).
+	After []pulumi.Resource
+	// Input is the pure part: cluster and node configuration, install mode.
+	Input NodeInput
+	// Token is the cluster token (servers only; secret, reaches the host
+	// only through the token step's stdin).
+	Token pulumi.StringInput
+	// AgentToken joins agents; servers hold it as agent-token-file (secret).
+	AgentToken pulumi.StringInput
+}
+
+// Server is a k3s server node.
+type Server struct {
+	pulumi.ResourceState
+
+	// Target is how later steps reach this server.
+	Target hoststep.Target
+	// Gate completes when this server is healthy (API ready, etcd member
+	// healthy, node Ready). The next server and the agents wait for it.
+	Gate pulumi.Resource
+}
+
+// Agent is a k3s agent node.
+type Agent struct {
+	pulumi.ResourceState
+
+	// Ready is the agent's last step (it is Ready and its files are tight).
+	Ready pulumi.Resource
+}
+
+// NewServer registers a server's steps as one dependency chain.
+func NewServer(ctx *pulumi.Context, name string, args *NodeArgs, opts ...pulumi.ResourceOption) (*Server, error) {
+	if args.Input.Node.Role != RoleServer {
+		return nil, fmt.Errorf("server %s: role is %q", name, args.Input.Node.Role)
+	}
+	s := &Server{Target: args.Target}
+	if err := ctx.RegisterComponentResourceV2("k3s-onprem:k3s:Server", name, componentInputs(args), s, opts...); err != nil {
+		return nil, err
+	}
+	last, err := registerSteps(ctx, s, args)
+	if err != nil {
+		return nil, fmt.Errorf("server %s: %w", name, err)
+	}
+	s.Gate = last
+	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{})
+}
+
+// NewAgent registers an agent's steps as one dependency chain.
+func NewAgent(ctx *pulumi.Context, name string, args *NodeArgs, opts ...pulumi.ResourceOption) (*Agent, error) {
+	if args.Input.Node.Role != RoleAgent {
+		return nil, fmt.Errorf("agent %s: role is %q", name, args.Input.Node.Role)
+	}
+	a := &Agent{}
+	if err := ctx.RegisterComponentResourceV2("k3s-onprem:k3s:Agent", name, componentInputs(args), a, opts...); err != nil {
+		return nil, err
+	}
+	last, err := registerSteps(ctx, a, args)
+	if err != nil {
+		return nil, fmt.Errorf("agent %s: %w", name, err)
+	}
+	a.Ready = last
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
+}
+
+// componentInputs are recorded in state for policies: nothing secret.
+func componentInputs(args *NodeArgs) pulumi.Map {
+	in := args.Input
+	m := pulumi.Map{
+		"node":           pulumi.String(in.Node.Name),
+		"role":           pulumi.String(in.Node.Role),
+		"version":        pulumi.String(in.Cluster.Version),
+		"verifyChecksum": pulumi.Bool(in.Install.VerifyChecksum),
+		"airgap":         pulumi.Bool(in.Install.Airgap != nil),
+		"vip":            pulumi.String(in.Cluster.VIP),
+	}
+	if in.Node.Role == RoleServer {
+		m["clusterInit"] = pulumi.Bool(in.Node.JoinAddress == "")
+	}
+	return m
+}
+
+// registerSteps chains the node's steps after args.After and returns the last.
+func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) (pulumi.Resource, error) {
+	steps, err := NodeSteps(args.Input)
+	if err != nil {
+		return nil, err
+	}
+	node := args.Target.Node
+	prev := append([]pulumi.Resource{}, args.After...)
+	var airgap []pulumi.Resource
+	if a := args.Input.Install.Airgap; a != nil {
+		if airgap, err = airgapCopies(ctx, parent, args.Target, a, prev); err != nil {
+			return nil, err
+		}
+	}
+	var last pulumi.Resource
+	for _, s := range steps {
+		deps := prev
+		o := hoststep.Options{}
+		switch s.Name {
+		case StepToken:
+			o.Stdin = tokenStdin(args)
+			if o.Stdin == nil {
+				return nil, fmt.Errorf("%s: no token given", node)
+			}
+		case StepBinary:
+			deps = append(append([]pulumi.Resource{}, prev...), airgap...)
+		}
+		cmd, err := hoststep.Apply(ctx, args.Target, s, o, pulumi.Parent(parent), pulumi.DependsOn(deps))
+		if err != nil {
+			return nil, err
+		}
+		last = cmd
+		prev = []pulumi.Resource{cmd}
+	}
+	return last, nil
+}
+
+// tokenStdin is "cluster\nagent\n" for servers, "agent\n" for agents: a
+// secret output, so it stays out of logs and plain state.
+func tokenStdin(args *NodeArgs) pulumi.StringInput {
+	if args.AgentToken == nil {
+		return nil
+	}
+	if args.Input.Node.Role == RoleServer {
+		if args.Token == nil {
+			return nil
+		}
+		return pulumi.ToSecret(pulumi.Sprintf("%s\n%s\n", args.Token, args.AgentToken)).(pulumi.StringOutput)
+	}
+	return pulumi.ToSecret(pulumi.Sprintf("%s\n", args.AgentToken)).(pulumi.StringOutput)
+}
+
+// airgapCopies uploads the operator's binary (and image tarball) to
+// ArtifactDir; the binary step verifies their checksums before use.
+func airgapCopies(ctx *pulumi.Context, parent pulumi.Resource, t hoststep.Target, a *Airgap, after []pulumi.Resource) ([]pulumi.Resource, error) {
+	files := []struct{ name, src, dst string }{{"airgap-binary", a.BinaryPath, ArtifactDir + "/k3s"}}
+	if a.ImagesPath != "" {
+		files = append(files, struct{ name, src, dst string }{"airgap-images", a.ImagesPath, ArtifactDir + "/" + path.Base(a.ImagesPath)})
+	}
+	var out []pulumi.Resource
+	for _, f := range files {
+		c, err := remote.NewCopyToRemote(ctx, t.Node+"-k3s-"+f.name, &remote.CopyToRemoteArgs{
+			Connection: t.Connection,
+			Source:     pulumi.NewFileAsset(f.src),
+			RemotePath: pulumi.String(f.dst),
+		}, pulumi.Parent(parent), pulumi.DependsOn(after))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
