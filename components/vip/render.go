@@ -1,0 +1,114 @@
+// Package vip runs keepalived on the k3s servers so the API has one
+// address (the VIP) that follows a healthy server.
+package vip
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"text/template"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+
+// Paths on the servers.
+const (
+	ConfPath = "/etc/keepalived/keepalived.conf"
+	// ConfTemplatePath is the staged conf without the password; the step
+	// writes ConfPath from it and the password on stdin.
+	ConfTemplatePath = "/etc/keepalived/keepalived.conf.in"
+	CheckScriptPath  = "/etc/keepalived/check-apiserver.sh"
+	SysctlPath       = "/etc/sysctl.d/91-k3s-onprem-vip.conf"
+	// AuthPassPlaceholder stands for the password in the staged template.
+	AuthPassPlaceholder = "@AUTH_PASS@"
+	// AuthPassMaxLen is keepalived's limit: longer passwords are cut to 8.
+	AuthPassMaxLen = 8
+	// DefaultPriority is the same on every server (with nopreempt).
+	DefaultPriority = 100
+	// AgentCertDir holds the node's kube-proxy client certificate and the
+	// server CA on every k3s node.
+	AgentCertDir = "/var/lib/rancher/k3s/agent"
+)
+
+// KeepalivedConfig is one server's keepalived.conf.
+type KeepalivedConfig struct {
+	// RouterID names this node in keepalived's logs (the node name).
+	RouterID string
+	// Instance names the VRRP instance (VI_K3S unless set).
+	Instance  string
+	Interface string
+	// VirtualRouterID must be unique on the network segment (1-255).
+	VirtualRouterID int
+	// Priority is the same on every server (DefaultPriority when 0).
+	Priority int
+	// VIP and PrefixLen form the address keepalived adds (the internal subnet's prefix).
+	VIP       string
+	PrefixLen int
+	// AuthPass is the VRRP password: 1-8 letters or digits, or
+	// AuthPassPlaceholder for the staged template.
+	AuthPass string
+	// UnicastSrcIP and UnicastPeers switch VRRP to unicast (networks
+	// without multicast); empty means multicast.
+	UnicastSrcIP string
+	UnicastPeers []string
+	// CheckScript is the vrrp_script command (CheckScriptPath unless set).
+	CheckScript string
+}
+
+var authPassRE = regexp.MustCompile(`^[A-Za-z0-9]{1,8}$`)
+
+// RenderKeepalivedConf renders keepalived.conf. It is pure and exported so
+// the lab tier can run real failover with exactly this configuration.
+func RenderKeepalivedConf(c KeepalivedConfig) ([]byte, error) {
+	if c.Instance == "" {
+		c.Instance = "VI_K3S"
+	}
+	if c.Priority == 0 {
+		c.Priority = DefaultPriority
+	}
+	if c.CheckScript == "" {
+		c.CheckScript = CheckScriptPath
+	}
+	if c.AuthPass != AuthPassPlaceholder && !authPassRE.MatchString(c.AuthPass) {
+		return nil, fmt.Errorf("keepalived %s: auth_pass must be 1-%d letters or digits (keepalived silently cuts longer ones)", c.RouterID, AuthPassMaxLen)
+	}
+	if c.VirtualRouterID < 1 || c.VirtualRouterID > 255 {
+		return nil, fmt.Errorf("keepalived %s: virtual_router_id %d: want 1-255", c.RouterID, c.VirtualRouterID)
+	}
+	if a, err := netip.ParseAddr(c.VIP); err != nil || !a.Is4() {
+		return nil, fmt.Errorf("keepalived %s: VIP %q is not an IPv4 address", c.RouterID, c.VIP)
+	}
+	if c.PrefixLen < 1 || c.PrefixLen > 32 {
+		return nil, fmt.Errorf("keepalived %s: prefix length %d", c.RouterID, c.PrefixLen)
+	}
+	if len(c.UnicastPeers) > 0 && c.UnicastSrcIP == "" {
+		return nil, fmt.Errorf("keepalived %s: unicast peers need unicast_src_ip", c.RouterID)
+	}
+	return execute("keepalived.conf.tmpl", c)
+}
+
+// RenderCheckScript renders the vrrp_script health check.
+func RenderCheckScript(apiPort int) ([]byte, error) {
+	return execute("check-apiserver.sh.tmpl", struct {
+		CertDir string
+		APIPort int
+	}{AgentCertDir, apiPort})
+}
+
+// RenderSysctl lets services bind the VIP on servers that do not hold it.
+func RenderSysctl() []byte {
+	return []byte("# Managed by k3s-onprem: bind to the VIP before holding it\nnet.ipv4.ip_nonlocal_bind = 1\n")
+}
+
+func execute(name string, data any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
