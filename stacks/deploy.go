@@ -7,6 +7,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/components/host"
+	"k3s-onprem/components/k3s"
+	"k3s-onprem/components/vip"
 )
 
 // Run is the program: load and validate the config (nothing is registered
@@ -36,6 +38,10 @@ type Cluster struct {
 	// nothing is applied before the cluster answers on the VIP; set by
 	// the k3s phase.
 	KubeProvider *kubernetes.Provider
+	// VIP is keepalived on the servers (set by the vip phase).
+	VIP *vip.VIP
+	// K3sServers are the k3s servers in join order (set by the k3s phase).
+	K3sServers []*k3s.Server
 }
 
 // phase is one deployment stage, wired in its own file (deploy_<x>.go).
@@ -48,6 +54,8 @@ type phase struct {
 // explicit, so the order only decides what a phase can read from Cluster.
 var phases = []phase{
 	{"hosts", deployHosts},
+	{"vip", deployVIP},
+	{"k3s", deployK3s},
 }
 
 // Deploy wires every component for a validated spec.

@@ -1,0 +1,111 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"k3s-onprem/components/k3s"
+)
+
+// deployK3s installs k3s: the first server bootstraps etcd (cluster-init),
+// each further server joins it after the previous one passed its health
+// gate, and agents join through the VIP after the last server's gate and
+// the VIP answer. The admin kubeconfig (server URL = VIP) becomes a secret
+// output and the kubernetes.Provider of every later phase.
+func deployK3s(ctx *pulumi.Context, c *Cluster) error {
+	spec := c.Spec
+	servers := spec.Servers()
+	if len(servers) == 0 || c.VIP == nil {
+		return fmt.Errorf("needs at least one server and the VIP")
+	}
+	token, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-token", &random.RandomPasswordArgs{
+		Length: pulumi.Int(48), Special: pulumi.Bool(false),
+	})
+	if err != nil {
+		return err
+	}
+	agentToken, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-agent-token", &random.RandomPasswordArgs{
+		Length: pulumi.Int(48), Special: pulumi.Bool(false),
+	})
+	if err != nil {
+		return err
+	}
+	var gate pulumi.Resource
+	for i, n := range servers {
+		h := c.Hosts[n.Name]
+		after := []pulumi.Resource{h.Ready}
+		if gate != nil {
+			after = append(after, gate)
+		}
+		s, err := k3s.NewServer(ctx, n.Name, &k3s.NodeArgs{
+			Target: h.Target, After: after, Input: k3sNodeInput(spec, n, i),
+			Token: token.Result, AgentToken: agentToken.Result,
+		})
+		if err != nil {
+			return err
+		}
+		c.K3sServers = append(c.K3sServers, s)
+		gate = s.Gate
+	}
+	vipReady := append([]pulumi.Resource{gate}, c.VIP.Ready...)
+	for _, n := range spec.Agents() {
+		h := c.Hosts[n.Name]
+		if _, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
+			Target: h.Target, After: append([]pulumi.Resource{h.Ready}, vipReady...),
+			Input: k3sNodeInput(spec, n, 0), AgentToken: agentToken.Result,
+		}); err != nil {
+			return err
+		}
+	}
+	kubeconfig, err := k3s.ReadKubeconfig(ctx, c.K3sServers[0], spec.VIP.Address, 0, vipReady)
+	if err != nil {
+		return err
+	}
+	provider, err := kubernetes.NewProvider(ctx, spec.ClusterName+"-k3s", &kubernetes.ProviderArgs{Kubeconfig: kubeconfig})
+	if err != nil {
+		return err
+	}
+	c.Kubeconfig, c.KubeProvider = kubeconfig, provider
+	ctx.Export("kubeconfig", pulumi.ToSecret(kubeconfig))
+	return nil
+}
+
+// k3sCluster is the cluster-wide k3s configuration from the spec.
+func k3sCluster(spec *ClusterSpec) k3s.ClusterConfig {
+	c := k3s.ClusterConfig{
+		Version:      spec.K3s.Version,
+		InternalCIDR: spec.Network.InternalCIDR,
+		ClusterCIDR:  spec.Network.ClusterCIDR,
+		ServiceCIDR:  spec.Network.ServiceCIDR,
+		VIP:          spec.VIP.Address,
+		ExtraTLSSANs: spec.K3s.ExtraTLSSANs,
+		HasAgents:    len(spec.Agents()) > 0,
+		SELinux:      spec.Hardening.SELinux != "off",
+		PodSecurity:  k3s.PodSecurity{Enforce: spec.PodSecurity.Enforce},
+	}
+	for _, e := range spec.PodSecurity.ExemptNamespaces {
+		c.PodSecurity.Exemptions = append(c.PodSecurity.Exemptions, k3s.Exemption{Namespace: e.Namespace, Reason: e.Reason})
+	}
+	return c
+}
+
+// k3sNodeInput is the pure input of one node's k3s steps; serverIndex is
+// the node's position among the servers (0 bootstraps the cluster).
+func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) k3s.NodeInput {
+	node := k3s.NodeConfig{Name: n.Name, Role: n.Role, InternalAddress: n.InternalAddress, InternalInterface: n.InternalInterface}
+	if n.Role == RoleServer && serverIndex > 0 {
+		node.JoinAddress = spec.Servers()[0].InternalAddress
+	}
+	in := k3s.NodeInput{
+		Cluster: k3sCluster(spec),
+		Node:    node,
+		Install: k3s.Install{ReleaseURL: spec.K3s.ReleaseURL, VerifyChecksum: On(spec.K3s.VerifyChecksum), Arch: n.Arch},
+	}
+	if a := spec.K3s.Airgap; a != nil {
+		in.Install.Airgap = &k3s.Airgap{BinaryPath: a.BinaryPath, BinarySHA256: a.BinarySHA256, ImagesPath: a.ImagesPath, ImagesSHA256: a.ImagesSHA256}
+	}
+	return in
+}
