@@ -96,6 +96,22 @@ func TestHardenedServer(t *testing.T) {
 		"system:serviceaccount:"+userNS+":fake-user",
 		"system:serviceaccounts", "system:serviceaccounts:"+userNS, "system:authenticated"))
 
+	t.Run("CommandLineMergesLikeK3s", func(t *testing.T) {
+		args := strings.Join(srv.Args(), " ")
+		for _, want := range []string{
+			"--anonymous-auth=false", "--authorization-mode=Node,RBAC", "--profiling=false", // k3s defaults kept
+			"--enable-admission-plugins=NodeRestriction,EventRateLimit", // rendered value replaced k3s's
+			"--admission-control-config-file=" + srv.HostPath(psaPath),  // host path mapped
+		} {
+			if !strings.Contains(args, want+" ") && !strings.HasSuffix(args, want) {
+				t.Errorf("command line lacks %s:\n%s", want, args)
+			}
+		}
+		if n := strings.Count(args, "--enable-admission-plugins="); n != 1 {
+			t.Errorf("--enable-admission-plugins given %d times, want once", n)
+		}
+	})
+
 	t.Run("AnonymousRequestIsUnauthorized", func(t *testing.T) {
 		pool := x509.NewCertPool()
 		pool.AppendCertsFromPEM(srv.CAPEM())
