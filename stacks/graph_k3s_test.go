@@ -223,3 +223,41 @@ func TestGraph_K3sVersionBumpRolls(t *testing.T) {
 		}
 	}
 }
+
+// TestGraph_K3sAirgap: air-gapped nodes get the operator's binary and image
+// tarball copied before the binary step, which checks both checksums and
+// downloads nothing.
+func TestGraph_K3sAirgap(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	p := planStack(t, "dev", func(raw map[string]string) {
+		raw["k3s"] = `{"version": "v1.34.4+k3s1", "airgap": {"binaryPath": "/srv/k3s", "binarySha256": "` + sum +
+			`", "imagesPath": "/srv/k3s-airgap-images-amd64.tar.zst", "imagesSha256": "` + sum + `"}}`
+	})
+	for _, node := range []string{"dev-server-1", "dev-agent-1"} {
+		bin := mustCmd(t, p, node+"-"+k3s.StepBinary)
+		for _, c := range []string{node + "-k3s-airgap-binary", node + "-k3s-airgap-images"} {
+			cp := p.Named("command:remote:CopyToRemote", c)
+			if cp == nil {
+				t.Fatalf("no %s", c)
+			}
+			if !contains(bin.DependsOn, cp.URN) {
+				t.Errorf("%s runs before %s", bin.Name, c)
+			}
+		}
+		script := ""
+		for _, r := range p.OfType("command:remote:CopyToRemote") {
+			if r.Name == bin.Name+"-copy-run.sh" {
+				_, c, _ := plan.CopiedFile(r)
+				script = string(c)
+			}
+		}
+		for _, want := range []string{"AIRGAP='1'", "BINARY_SHA256='" + sum + "'", "IMAGES_NAME='k3s-airgap-images-amd64.tar.zst'"} {
+			if !strings.Contains(script, want) {
+				t.Errorf("%s lacks %s", bin.Name, want)
+			}
+		}
+		if strings.Contains(script, "RELEASE_URL=") {
+			t.Errorf("%s would download in air-gapped mode", bin.Name)
+		}
+	}
+}
