@@ -32,7 +32,7 @@ if [ "$AIRGAP" = 1 ]; then
 		check_version "$src"
 		install_binary "$src" "$got"
 	fi
-	if [ -n "$IMAGES_NAME" ]; then
+	if [ -n "${IMAGES_NAME:-}" ]; then
 		src="$ARTIFACT_DIR/$IMAGES_NAME" dst="$AIRGAP_IMAGES_DIR/$IMAGES_NAME"
 		if [ ! -f "$dst" ] || [ "$(sha256sum "$dst" | cut -d' ' -f1)" != "$IMAGES_SHA256" ]; then
 			got="$(sha256sum "$src" | cut -d' ' -f1)"

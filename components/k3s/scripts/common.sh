@@ -50,3 +50,22 @@ agent_healthy() {
 vip_answers() {
 	curl -sk --max-time 3 "https://$VIP:6443/cacerts" 2>/dev/null | grep -q 'BEGIN CERTIFICATE'
 }
+
+# tighten_rancher: CIS 1.1.x, no group or other access under /etc/rancher
+# and /var/lib/rancher (the blog's `chmod go=`), skipping containerd's tree
+# (image layers and container roots keep their modes), local-path volumes
+# (pods own them) and symlinks (chmod would follow them). k3s recreates
+# some files on start, so the service step calls this after every restart.
+rancher_loose() {
+	find /etc/rancher /var/lib/rancher \( -path '*containerd*' -o -path /var/lib/rancher/k3s/storage \) -prune \
+		-o ! -type l -perm /go=rwx "$@" 2>/dev/null
+}
+tighten_rancher() {
+	local n
+	n="$(rancher_loose -print | wc -l)"
+	[ "$n" -gt 0 ] || return 0
+	# Files k3s removes meanwhile make chmod fail; the next run catches the rest.
+	rancher_loose -exec chmod go= {} + || true
+	log "chmod go= on $n paths under /etc/rancher and /var/lib/rancher"
+	mark_changed
+}

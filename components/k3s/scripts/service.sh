@@ -30,13 +30,25 @@ if ! systemctl is-active --quiet "$UNIT"; then
 	log "started $UNIT"
 	mark_changed
 elif [ "$applied" != "$RESTART_KEY" ]; then
+	# Wait for the new process before probing health, or the old one
+	# could answer the first probe.
+	old_pid="$(systemctl show -p MainPID --value "$UNIT")"
+	new_pid() {
+		local p
+		p="$(systemctl show -p MainPID --value "$UNIT")"
+		[ "$p" != 0 ] && [ "$p" != "$old_pid" ]
+	}
 	systemctl restart --no-block "$UNIT"
-	log "restarted $UNIT to apply ${RESTART_KEY} (was ${applied:-none})"
+	log "restarting $UNIT to apply ${RESTART_KEY} (was ${applied:-none})"
+	wait_for "$UNIT restarted" "$WAIT_SECONDS" new_pid
 	mark_changed
 fi
 if [ "$ROLE" = server ]; then
 	wait_for "$NODE_NAME: API ready, etcd member healthy, node Ready" "$WAIT_SECONDS" server_healthy
 else
 	wait_for "$NODE_NAME: kubelet healthy, node Ready" "$WAIT_SECONDS" agent_healthy
+fi
+if [ "$STEP_CHANGED" = 1 ]; then
+	tighten_rancher
 fi
 printf '%s\n' "$RESTART_KEY" >"$K3S_STATE/restart-key"

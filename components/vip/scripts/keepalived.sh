@@ -14,7 +14,10 @@ if [ "$ACTION" = delete ]; then
 fi
 if ! command -v keepalived >/dev/null 2>&1; then
 	case "$family" in
-	debian) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepalived >/dev/null ;;
+	debian)
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends keepalived >/dev/null ;;
 	rhel) dnf install -y -q keepalived ;;
 	*) log "error: unsupported OS ($family)"; exit 1 ;;
 	esac
