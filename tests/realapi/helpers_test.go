@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -20,6 +22,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
+
+	"k3s-onprem/tests/realapi/apiserver"
 )
 
 // testCtx returns a context bounded well below the go test timeout, so a
@@ -205,4 +209,39 @@ func (w *warningRecorder) contains(s string) bool {
 		}
 	}
 	return false
+}
+
+// secretInEtcd creates a Secret holding value and returns its raw etcd
+// value, read with the etcd client under the apiserver's key layout
+// (/registry/secrets/<ns>/<name>). It fails if the plaintext is visible.
+func secretInEtcd(t *testing.T, srv *apiserver.Server, cs kubernetes.Interface, ns, name, value string) []byte {
+	t.Helper()
+	ctx := testCtx(t)
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, StringData: map[string]string{"value": value}}
+	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ec, err := clientv3.New(clientv3.Config{Endpoints: []string{srv.EtcdEndpoint()}, DialTimeout: 10 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	key := "/registry/secrets/" + ns + "/" + name
+	resp, err := ec.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 1 {
+		t.Fatalf("etcd key %s: %d values, want 1", key, len(resp.Kvs))
+	}
+	raw := resp.Kvs[0].Value
+	if bytes.Contains(raw, []byte(value)) {
+		t.Errorf("etcd value of %s contains the plaintext", key)
+	}
+	// The API still returns the plaintext: the key decrypts.
+	got, err := cs.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil || string(got.Data["value"]) != value {
+		t.Errorf("secret read back: %v, %q", err, got.Data["value"])
+	}
+	return raw
 }

@@ -30,7 +30,7 @@ func envOr(name, def string) string {
 
 // locateBinaries returns the cached binary paths and the ones that are missing.
 func locateBinaries() (binaries, []string) {
-	kv := envOr("KUBE_VERSION", defaultKubeVersion)
+	kv := KubeVersion()
 	ev := envOr("ETCD_VERSION", defaultEtcdVersion)
 	kubeDir := filepath.Join(cacheDir(), "kube-"+kv)
 	b := binaries{

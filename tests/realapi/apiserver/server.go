@@ -38,11 +38,18 @@ type Options struct {
 	// that need controllers (default service accounts, ReplicaSets,
 	// namespace deletion).
 	WithControllerManager bool
+	// ControllerManagerArgs is a k3s kube-controller-manager-arg list,
+	// merged over the harness's controller-manager flags with the same
+	// rules as ExtraArgs. Used only WithControllerManager.
+	ControllerManagerArgs []string
 	// NoSecretsEncryption leaves out the k3s secrets-encryption config.
 	// The default is on, like the clusters this project builds.
 	NoSecretsEncryption bool
 	// ServiceCIDR defaults to k3s's 10.43.0.0/16.
 	ServiceCIDR string
+	// ClusterCIDR (pod network, for kube-controller-manager) defaults to
+	// k3s's 10.42.0.0/16.
+	ClusterCIDR string
 	// ReadyTimeout bounds each readiness wait. Default 2 minutes: the
 	// apiserver needs 6-8 s on an idle 2-core machine and several times
 	// that when builds run next to it.
@@ -91,6 +98,9 @@ func StartE(t testing.TB, opts Options) (*Server, error) {
 	b := requireBinaries(t)
 	if opts.ServiceCIDR == "" {
 		opts.ServiceCIDR = "10.43.0.0/16"
+	}
+	if opts.ClusterCIDR == "" {
+		opts.ClusterCIDR = "10.42.0.0/16"
 	}
 	if opts.ReadyTimeout == 0 {
 		opts.ReadyTimeout = 2 * time.Minute
@@ -178,7 +188,7 @@ func StartE(t testing.TB, opts Options) (*Server, error) {
 	}
 	s.kubeconfig = kc
 	if opts.WithControllerManager {
-		if err := s.startControllerManager(t, b, p, dir, opts.ReadyTimeout); err != nil {
+		if err := s.startControllerManager(t, b, p, dir, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -324,25 +334,30 @@ func (s *Server) buildKubeconfig() ([]byte, error) {
 // Differences from k3s's flags, on purpose: secure-port=0 (no metrics port
 // to allocate), leader-elect=false (one instance; no lease wait), and no
 // cluster-signing-* files (no CSR signing is tested; k3s passes its CA keys).
-func (s *Server) startControllerManager(t testing.TB, b binaries, p *pki, dir string, timeout time.Duration) error {
+func (s *Server) startControllerManager(t testing.TB, b binaries, p *pki, dir string, opts Options) error {
 	kcPath := filepath.Join(dir, "cred", "admin.kubeconfig")
 	if err := os.WriteFile(kcPath, s.kubeconfig, 0o600); err != nil {
 		return err
 	}
-	args := []string{
-		"--kubeconfig=" + kcPath,
-		"--service-account-private-key-file=" + p.saKey,
-		"--root-ca-file=" + p.serverCA,
-		"--use-service-account-credentials=true",
-		"--controllers=*",
-		"--allocate-node-cidrs=true",
-		"--cluster-cidr=10.42.0.0/16",
-		"--configure-cloud-routes=false",
-		"--profiling=false",
-		"--bind-address=127.0.0.1",
-		"--secure-port=0",
-		"--leader-elect=false",
+	extra, err := s.root.rewriteArgs(opts.ControllerManagerArgs, opts.Files)
+	if err != nil {
+		return err
 	}
+	args := mergeArgs(map[string]string{
+		"kubeconfig":                       kcPath,
+		"service-account-private-key-file": p.saKey,
+		"root-ca-file":                     p.serverCA,
+		"use-service-account-credentials":  "true",
+		"controllers":                      "*",
+		"allocate-node-cidrs":              "true",
+		"cluster-cidr":                     opts.ClusterCIDR,
+		"configure-cloud-routes":           "false",
+		"profiling":                        "false",
+		"bind-address":                     "127.0.0.1",
+		"secure-port":                      "0",
+		"leader-elect":                     "false",
+	}, extra)
+	timeout := opts.ReadyTimeout
 	proc, err := startProc("kube-controller-manager", b.controllerManager, args, filepath.Join(dir, "logs", "kube-controller-manager.log"))
 	if err != nil {
 		return err
@@ -435,6 +450,10 @@ func (s *Server) AuditLogPath() string {
 	}
 	return v
 }
+
+// KubeVersion is the Kubernetes version the harness runs (env KUBE_VERSION,
+// default v1.34.4), for tests that render configuration for that version.
+func KubeVersion() string { return envOr("KUBE_VERSION", defaultKubeVersion) }
 
 // ReadyAfter is how long kube-apiserver took from start to /readyz.
 func (s *Server) ReadyAfter() time.Duration { return s.readyAfter }
