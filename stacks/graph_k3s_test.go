@@ -146,7 +146,7 @@ func TestGraph_K3sSecrets(t *testing.T) {
 	// The mock tokens must never be in a staged file either.
 	for _, r := range p.OfType("command:remote:CopyToRemote") {
 		_, content, err := plan.CopiedFile(r)
-		if err == nil && strings.Contains(string(content), "mock-") {
+		if err == nil && strings.Contains(string(content), plan.MockSecretPrefix) {
 			t.Errorf("%s stages a secret", r.Name)
 		}
 	}

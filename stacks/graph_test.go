@@ -99,7 +99,7 @@ func TestGraph_ConnectionsAreSecretAndPinned(t *testing.T) {
 
 // secretValues are the values the offline run injects for secrets; none
 // may appear in command text or in a plain (non-secret) input.
-var secretValues = []string{Placeholder, "mock-"}
+var secretValues = []string{Placeholder, plan.MockSecretPrefix}
 
 func TestGraph_NoSecretInCommandText(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {

@@ -6,6 +6,8 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -156,12 +158,22 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	return id, outputs(args), nil
 }
 
+// MockSecretPrefix starts every secret value the mocks invent, so tests can
+// search command text, staged files and plain inputs for leaks. Values are
+// alphanumeric, like real generated tokens, so host scripts accept them.
+const MockSecretPrefix = "MOCKSECRET"
+
+func mockSecret(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return MockSecretPrefix + hex.EncodeToString(sum[:])[:24]
+}
+
 // outputs echoes the inputs, plus what well-known resources compute.
 func outputs(args pulumi.MockResourceArgs) resource.PropertyMap {
 	out := args.Inputs.Copy()
 	switch args.TypeToken {
 	case "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString":
-		out["result"] = resource.MakeSecret(resource.NewStringProperty("mock-" + args.Name))
+		out["result"] = resource.MakeSecret(resource.NewStringProperty(mockSecret(args.Name)))
 	case "random:index/randomBytes:RandomBytes":
 		out["base64"] = resource.MakeSecret(resource.NewStringProperty("bW9jay1ieXRlcy1tb2NrLWJ5dGVzLW1vY2stYnl0ZXMhIQ=="))
 		out["hex"] = resource.MakeSecret(resource.NewStringProperty("6d6f636b"))
