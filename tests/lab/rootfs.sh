@@ -18,7 +18,7 @@
 set -euo pipefail
 
 # Bump when the build steps below change in a way that changes the result.
-SCRIPT_VERSION=3
+SCRIPT_VERSION=4
 SUITE=bookworm
 # Everything the lab hosts need, because they have no network access to a
 # mirror: systemd as PID 1 with dbus/logind (firewall-cmd and systemctl work
@@ -178,9 +178,12 @@ rm -f "$tmp"/etc/ssh/ssh_host_*
 rm -f "$tmp/var/lib/dbus/machine-id"
 # The harness writes hostname, hosts and resolv.conf per host.
 rm -f "$tmp/etc/hostname"
+# auditd stays installed (the host steps configure its rules) but disabled:
+# the kernel audit subsystem is not namespaced, so auditd fails in every
+# container and would leave each host "degraded" a moment after boot. The
+# host steps detect the container and do not enable it either.
+chroot "$tmp" systemctl disable -q auditd.service
 # Units that cannot work in a container or would only slow the boot down.
-# auditd stays installed (the host steps configure it) but the kernel audit
-# subsystem is not namespaced, so the harness decides whether it runs.
 for u in systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer; do
 	ln -sf /dev/null "$tmp/etc/systemd/system/$u"
 done
@@ -207,5 +210,16 @@ printf 'suite=%s\npackages=%s\nscript_version=%s\nbuilt=%s\nseconds=%s\n' \
 	"$SUITE" "$include" "$SCRIPT_VERSION" "$(date -u +%FT%TZ)" "$(($(date +%s) - start))" >"$tmp/.k3s-onprem-rootfs"
 mv -T "$tmp" "$target"
 trap - EXIT
+# Older rootfs versions are dead weight (about 400 MB each) once this one
+# exists; keep any that a running lab still has as an overlay lower dir.
+for old in "$cache_root"/rootfs-*; do
+	[ "$old" = "$target" ] && continue
+	if grep -qF "lowerdir=$old" /proc/self/mountinfo; then
+		log "keeping $old: a running lab uses it"
+	else
+		log "removing the older $old"
+		rm -rf --one-file-system "$old"
+	fi
+done
 log "built $target in $(($(date +%s) - start)) s ($(du -sh "$target" | cut -f1))"
 echo "$target"

@@ -355,6 +355,7 @@ func (l *Lab) waitReady(h *Host, deadline time.Time) error {
 	default:
 		return fmt.Errorf("host %s: systemctl is-system-running = %q (%v)", h.Name, state, err)
 	}
+	h.ready = true
 	l.logf("host %s: SSH after %s, systemd %s after %s", h.Name, sshAt.Round(time.Millisecond), state, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -88,6 +88,7 @@ type Host struct {
 	cmd       *exec.Cmd
 	exited    chan struct{}
 	mounted   bool
+	ready     bool // booted; set before Start returns, read by Close
 	clientMu  sync.Mutex
 	client    *ssh.Client
 	consoleFH *os.File
@@ -377,6 +378,15 @@ func (l *Lab) stopHosts(grace time.Duration) {
 		wg.Add(1)
 		go func(h *Host) {
 			defer wg.Done()
+			if !h.ready {
+				// A guest still booting may not act on the poweroff
+				// request yet (its systemd has not set up its signal
+				// handlers); nothing in it is worth a clean shutdown.
+				killCgroups(h.cgroups)
+				_ = h.cmd.Process.Kill()
+				<-h.exited
+				return
+			}
 			_ = h.cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case <-h.exited:

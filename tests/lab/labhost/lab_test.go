@@ -16,7 +16,12 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"k3s-onprem/tests/lab/runner"
 )
+
+// The lab runner executes the program's recorded host steps through a Lab.
+var _ runner.Executor = (*Lab)(nil)
 
 // twoHosts is the two-network layout in small: h1 is on both bridges, h2
 // only on the internal one.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"k3s-onprem/components/vip"
 )
 
 const (
@@ -21,39 +23,56 @@ var vipHosts = []HostSpec{
 	{Name: "s3", Addresses: []string{"10.203.0.13"}},
 }
 
-// keepalivedConf is the VRRP setup the design prescribes: every node BACKUP
-// at equal priority with nopreempt (the VIP moves only when its holder
-// fails), unicast peers (no multicast needed on the network).
-func keepalivedConf(self string, peers []string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "global_defs {\n    router_id %s\n}\n", self)
-	fmt.Fprintf(&b, "vrrp_instance VI_LAB {\n    state BACKUP\n    nopreempt\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    advert_int 1\n")
-	fmt.Fprintf(&b, "    authentication {\n        auth_type PASS\n        auth_pass lab12345\n    }\n")
-	fmt.Fprintf(&b, "    unicast_src_ip %s\n    unicast_peer {\n", self)
-	for _, p := range peers {
-		fmt.Fprintf(&b, "        %s\n", p)
+// labCheckScript stands in for the API server health check that
+// components/vip tracks (k3s cannot run in the lab): it passes unless a flag
+// file says "API down", so a test can fail a holder's health on purpose.
+const (
+	labCheckScript = "/etc/keepalived/lab-check.sh"
+	labAPIDownFlag = "/run/lab-api-down"
+)
+
+// keepalivedConf renders host h's keepalived.conf with the program's own
+// renderer (components/vip): every node BACKUP at equal priority with
+// nopreempt, unicast peers, the VIP on eth0, a tracked health check.
+func keepalivedConf(l *Lab, h *Host) ([]byte, error) {
+	var peers []string
+	for _, o := range l.Hosts {
+		if o != h {
+			peers = append(peers, o.Addr())
+		}
 	}
-	fmt.Fprintf(&b, "    }\n    virtual_ipaddress {\n        %s/24 dev eth0\n    }\n}\n", vipAddr)
-	return []byte(b.String())
+	return vip.RenderKeepalivedConf(vip.KeepalivedConfig{
+		RouterID:        h.Name,
+		Interface:       "eth0",
+		VirtualRouterID: 51,
+		VIP:             vipAddr,
+		PrefixLen:       24,
+		AuthPass:        "lab12345",
+		UnicastSrcIP:    h.Addr(),
+		UnicastPeers:    peers,
+		CheckScript:     labCheckScript,
+	})
 }
 
-// TestVIP_KeepalivedFailover configures raw keepalived over SSH on three
-// hosts the way a provisioner would, then observes (in the hosts' network
-// namespaces, every 50 ms) that the VIP has one holder and answers, moves
-// within 5 s when the holder's keepalived stops, and stays put when that
-// node comes back.
+// TestVIP_KeepalivedFailover configures keepalived over SSH on three hosts
+// with the program's rendered keepalived.conf, the way a provisioner would,
+// then observes (in the hosts' network namespaces, every 50 ms) that the VIP
+// has one holder and answers, moves
+// within 5 s when the holder's keepalived stops, stays put when that node
+// comes back, and moves when the holder's health check fails.
 func TestVIP_KeepalivedFailover(t *testing.T) {
 	l := Start(t, vipHosts)
 	mon := watchSplitBrain(t, l, vipAddr)
 
 	err := l.ForEachHost(func(h *Host) error {
-		var peers []string
-		for _, o := range l.Hosts {
-			if o != h {
-				peers = append(peers, o.Addr())
-			}
+		conf, err := keepalivedConf(l, h)
+		if err != nil {
+			return err
 		}
-		if err := l.UploadMode(h.Name, "/etc/keepalived/keepalived.conf", keepalivedConf(h.Addr(), peers), 0o600); err != nil {
+		if err := l.UploadMode(h.Name, labCheckScript, []byte("#!/bin/sh\n[ ! -e "+labAPIDownFlag+" ]\n"), 0o755); err != nil {
+			return err
+		}
+		if err := l.UploadMode(h.Name, vip.ConfPath, conf, 0o600); err != nil {
 			return err
 		}
 		// Runtime and permanent, instead of --permanent + --reload: a
@@ -102,6 +121,21 @@ func TestVIP_KeepalivedFailover(t *testing.T) {
 		t.Error(err)
 	} else {
 		t.Logf("recovered %s stayed BACKUP; VIP stayed on %s for 8 s", first, second)
+	}
+
+	// Health: the holder's API check fails (fall 2 x interval 3 s in the
+	// rendered vrrp_script), so keepalived gives the VIP up although the
+	// process runs. Slower than a stop by design; bounded, not tight.
+	start = time.Now()
+	l.MustRun(t, second, "touch "+labAPIDownFlag)
+	third, _, err := l.WaitVIPHolder(vipAddr, 20*time.Second, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("health-check failover: %s -> %s in %s (check failing on %s)", second, third, time.Since(start).Round(time.Millisecond), second)
+	l.MustRun(t, second, "rm -f "+labAPIDownFlag)
+	if err := l.VIPStaysWith(vipAddr, third, 8*time.Second); err != nil {
+		t.Error(err)
 	}
 	mon.check(t)
 }
