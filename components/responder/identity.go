@@ -1,0 +1,95 @@
+package responder
+
+import (
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	k8srbac "k8s.io/api/rbac/v1"
+)
+
+// identity is the responder's Kubernetes side.
+type identity struct {
+	tokenSecret string
+	// ready are the objects the host step needs before it reads the token.
+	ready []pulumi.Resource
+}
+
+// serviceAccount is the responder's ServiceAccount (and ClusterRole,
+// ClusterRoleBinding, token Secret) name.
+const serviceAccount = "falco-responder"
+
+// newIdentity creates the namespace, the ServiceAccount, a ClusterRole made
+// from the actions' Permissions (pods can be attacked in any namespace, so
+// the role is cluster-wide; the verbs are the minimum) and its binding,
+// and a token Secret the host step turns into the responder's kubeconfig.
+func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.PolicyRule, opts ...pulumi.ResourceOption) (*identity, error) {
+	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("falco-responder"), "app.kubernetes.io/managed-by": pulumi.String("k3s-onprem")}
+	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(namespace),
+			// Nothing runs here; the strictest level keeps it that way.
+			Labels: pulumi.StringMap{
+				"app.kubernetes.io/managed-by":       pulumi.String("k3s-onprem"),
+				"pod-security.kubernetes.io/enforce": pulumi.String("restricted"),
+			},
+		},
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	inNS := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{ns}))
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Namespace: pulumi.String(namespace), Labels: labels}
+	sa, err := corev1.NewServiceAccount(ctx, name+"-sa", &corev1.ServiceAccountArgs{
+		Metadata: meta,
+		// The token is used from the host, never mounted into a pod.
+		AutomountServiceAccountToken: pulumi.Bool(false),
+	}, inNS...)
+	if err != nil {
+		return nil, err
+	}
+	role, err := rbacv1.NewClusterRole(ctx, name+"-role", &rbacv1.ClusterRoleArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Labels: labels},
+		Rules:    rulesInput(perms),
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	binding, err := rbacv1.NewClusterRoleBinding(ctx, name+"-binding", &rbacv1.ClusterRoleBindingArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Labels: labels},
+		RoleRef: &rbacv1.RoleRefArgs{
+			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: pulumi.String(serviceAccount),
+		},
+		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{
+			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(serviceAccount), Namespace: pulumi.String(namespace),
+		}},
+	}, append(inNS, pulumi.DependsOn([]pulumi.Resource{role, sa}))...)
+	if err != nil {
+		return nil, err
+	}
+	tokenName := serviceAccount + "-token"
+	token, err := corev1.NewSecret(ctx, name+"-token", &corev1.SecretArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(tokenName), Namespace: pulumi.String(namespace), Labels: labels,
+			Annotations: pulumi.StringMap{"kubernetes.io/service-account.name": pulumi.String(serviceAccount)},
+		},
+		Type: pulumi.String("kubernetes.io/service-account-token"),
+	}, append(inNS, pulumi.DependsOn([]pulumi.Resource{sa}))...)
+	if err != nil {
+		return nil, err
+	}
+	return &identity{tokenSecret: tokenName, ready: []pulumi.Resource{binding, token}}, nil
+}
+
+// rulesInput turns RBAC rules into Pulumi inputs.
+func rulesInput(rules []k8srbac.PolicyRule) rbacv1.PolicyRuleArray {
+	out := rbacv1.PolicyRuleArray{}
+	for _, r := range rules {
+		out = append(out, &rbacv1.PolicyRuleArgs{
+			ApiGroups: pulumi.ToStringArray(r.APIGroups),
+			Resources: pulumi.ToStringArray(r.Resources),
+			Verbs:     pulumi.ToStringArray(r.Verbs),
+		})
+	}
+	return out
+}

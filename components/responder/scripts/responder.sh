@@ -1,0 +1,127 @@
+# The Falco responder on a server: binary (checked against its sha256),
+# configuration, firewalld policy, credentials and the hardened unit.
+# stdin carries the shared secret (first line), then the TLS key and
+# certificate (PEM); the secret never appears in a staged file, argv or
+# the environment. The ServiceAccount token is read here, from the API
+# through the server's own admin kubeconfig, so it is no resource input
+# and appears in no command text.
+K3S_BIN=/usr/local/bin/k3s
+ADMIN_KUBECONFIG=/etc/rancher/k3s/k3s.yaml
+SERVER_CA=/var/lib/rancher/k3s/server/tls/server-ca.crt
+
+reload_firewall() {
+	if systemctl is-active --quiet firewalld; then
+		firewall-cmd --reload >/dev/null
+		log "reloaded firewalld"
+	fi
+}
+
+if [ "$ACTION" = delete ]; then
+	if systemctl is-enabled --quiet "$UNIT" 2>/dev/null || systemctl is-active --quiet "$UNIT"; then
+		systemctl disable --now "$UNIT" >/dev/null 2>&1
+		mark_changed
+	fi
+	remove_staged
+	rm -rf "$CREDENTIAL_DIR" "$BINARY"
+	systemctl daemon-reload
+	reload_firewall
+	finish
+	exit 0
+fi
+
+# write_secret PATH CONTENT writes a root-only file when its content differs.
+write_secret() {
+	local path="$1" content="$2" tmp
+	if [ -f "$path" ] && [ "$(<"$path")" = "$content" ] && [ "$(stat -c '%a' "$path")" = 600 ]; then
+		return 0
+	fi
+	tmp="$(mktemp "$path.XXXXXX")"
+	printf '%s\n' "$content" >"$tmp"
+	chmod 0600 "$tmp"
+	mv -f "$tmp" "$path"
+	log "wrote $path"
+	mark_changed
+	restart=1
+}
+
+restart=0
+[ -f "$BINARY_SRC" ] || { log "error: $BINARY_SRC was not copied"; exit 1; }
+echo "$BINARY_SHA256  $BINARY_SRC" | sha256sum -c --quiet - || { log "error: $BINARY_SRC does not match its sha256"; exit 1; }
+if ! cmp -s "$BINARY_SRC" "$BINARY"; then
+	install -D -m 0755 -o root -g root "$BINARY_SRC" "$BINARY"
+	log "installed $BINARY"
+	mark_changed
+	restart=1
+fi
+# Only the current binary stays staged.
+find "$(dirname "$BINARY_SRC")" -maxdepth 1 -name 'k3s-onprem-responder-*' ! -path "$BINARY_SRC" -delete
+install_staged
+staged_changed "$CONFIG" "$UNIT_FILE" && restart=1
+staged_changed "$POLICY" && reload_firewall
+
+secret="" rest=""
+IFS= read -r secret || true
+rest="$(cat)"
+[ "${#secret}" -ge 16 ] || { log "error: stdin must start with the shared secret (16+ characters)"; exit 1; }
+key="$(printf '%s\n' "$rest" | awk '/-----BEGIN .*PRIVATE KEY-----/{p=1} p{print} /-----END .*PRIVATE KEY-----/{p=0}')"
+cert="$(printf '%s\n' "$rest" | awk '/-----BEGIN CERTIFICATE-----/{p=1} p{print} /-----END CERTIFICATE-----/{p=0}')"
+[ -n "$key" ] && [ -n "$cert" ] || { log "error: stdin must carry the TLS key and certificate after the secret"; exit 1; }
+install -d -m 0700 -o root -g root "$CREDENTIAL_DIR"
+write_secret "$CREDENTIAL_DIR/secret" "$secret"
+write_secret "$CREDENTIAL_DIR/tls.key" "$key"
+write_secret "$CREDENTIAL_DIR/tls.crt" "$cert"
+
+# The token controller fills the ServiceAccount token Secret shortly after
+# Pulumi creates it; wait for it rather than fail the first run.
+token=""
+for _ in $(seq 1 60); do
+	token="$("$K3S_BIN" kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=5s -n "$SA_NAMESPACE" get secret "$TOKEN_SECRET" -o 'jsonpath={.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true)"
+	[ -n "$token" ] && break
+	sleep 2
+done
+[ -n "$token" ] || { log "error: secret $SA_NAMESPACE/$TOKEN_SECRET has no token after 120 s"; exit 1; }
+[ -f "$SERVER_CA" ] || { log "error: $SERVER_CA missing; is this a k3s server?"; exit 1; }
+kubeconfig="apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: $API_URL
+    certificate-authority-data: $(base64 -w0 "$SERVER_CA")
+users:
+- name: responder
+  user:
+    token: $token
+contexts:
+- name: responder
+  context:
+    cluster: local
+    user: responder
+current-context: responder"
+write_secret "$CREDENTIAL_DIR/kubeconfig" "$kubeconfig"
+
+systemctl daemon-reload
+if ! systemctl is-enabled --quiet "$UNIT"; then
+	systemctl enable "$UNIT" >/dev/null 2>&1
+	mark_changed
+fi
+if ! systemctl is-active --quiet "$UNIT"; then
+	systemctl start "$UNIT"
+	log "started $UNIT"
+	mark_changed
+elif [ "$restart" = 1 ]; then
+	systemctl restart "$UNIT"
+	log "restarted $UNIT"
+fi
+# Health gate: the unit answers on its port (TLS, any certificate: this
+# checks the process, not the chain, which falcosidekick verifies).
+for _ in $(seq 1 30); do
+	if curl -fsS -k --max-time 2 "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+		finish
+		exit 0
+	fi
+	sleep 1
+done
+log "error: $UNIT does not answer on https://127.0.0.1:$PORT/healthz"
+journalctl -u "$UNIT" -n 20 --no-pager >&2 || true
+exit 1
