@@ -79,9 +79,7 @@ func run(log *slog.Logger, args []string) error {
 		return fmt.Errorf("kubeconfig %s: %w", f.kubeconfig, err)
 	}
 	rc.UserAgent = "k3s-onprem-responder"
-	// The delete path is latency-critical; client-go's default 5 QPS would
-	// queue the deletes of a multi-pod attack behind each other.
-	rc.QPS, rc.Burst = 50, 100
+	rc.QPS, rc.Burst = responder.ClientRateLimits(cfg)
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)

@@ -109,3 +109,16 @@ func (s *Server) Handler() http.Handler {
 	})
 	return mux
 }
+
+// apiCallsPerEvent is the most API requests one event causes (get pod,
+// delete pod, create Event).
+const apiCallsPerEvent = 3
+
+// ClientRateLimits are the client-go QPS and burst for the responder's
+// Kubernetes client. The event token bucket already bounds the load; a
+// client limit below it would add a second, slower queue: at client-go's
+// default 5 QPS (or 50) a burst of deletes waits tens of milliseconds per
+// call behind each other, which is time the attacker keeps.
+func ClientRateLimits(c *Config) (qps float32, burst int) {
+	return float32(c.RateLimit.EventsPerSecond * apiCallsPerEvent), c.RateLimit.Burst * apiCallsPerEvent
+}

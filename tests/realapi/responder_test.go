@@ -1,0 +1,404 @@
+package realapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+
+	"k3s-onprem/internal/responder"
+	"k3s-onprem/tests/realapi/apiserver"
+)
+
+const responderSecret = "realapi-responder-shared-secret"
+
+// responderEnv is a real API server, the responder's ServiceAccount with
+// exactly the RBAC rules responder.Permissions returns (what
+// components/responder deploys), and the responder serving over TLS with a
+// client that authenticates as that ServiceAccount. A missing permission
+// therefore fails here, not in production.
+type responderEnv struct {
+	admin kubernetes.Interface
+	url   string
+	http  *http.Client
+}
+
+func startResponder(t *testing.T, srv *apiserver.Server, mod func(*responder.Config)) *responderEnv {
+	t.Helper()
+	ctx := testCtx(t)
+	admin := kubernetes.NewForConfigOrDie(srv.RESTConfig())
+	cfg := responder.DefaultConfig()
+	if mod != nil {
+		mod(cfg)
+	}
+	createNamespace(t, admin, cfg.OwnNamespace, nil)
+	name := "falco-responder"
+	if _, err := admin.CoreV1().ServiceAccounts(cfg.OwnNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	rules, err := responder.Permissions(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: name, Namespace: cfg.OwnNamespace}},
+	}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	tok, err := admin.CoreV1().ServiceAccounts(cfg.OwnNamespace).CreateToken(ctx, name, &authv1.TokenRequest{
+		Spec: authv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(3600))},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("token for the responder's ServiceAccount: %v", err)
+	}
+	rc := &rest.Config{
+		Host:            srv.URL(),
+		TLSClientConfig: rest.TLSClientConfig{CAData: srv.CAPEM()},
+		BearerToken:     tok.Status.Token,
+	}
+	rc.QPS, rc.Burst = responder.ClientRateLimits(cfg) // as cmd/responder sets them
+	s, err := responder.New(responder.Options{
+		Config: cfg, Client: kubernetes.NewForConfigOrDie(rc), Secret: []byte(responderSecret),
+		Logger: slog.New(slog.DiscardHandler), Instance: "realapi",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(hs.Close)
+	c := hs.Client()
+	c.Timeout = 30 * time.Second
+	return &responderEnv{admin: admin, url: hs.URL + responder.WebhookPath, http: c}
+}
+
+// event is a falcosidekick payload as Falco emits it for a syscall rule.
+func event(rule, priority, ns, pod string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"uuid": "00000000-0000-4000-8000-000000000001", "rule": rule, "priority": priority,
+		"output":   fmt.Sprintf("10:15:42.000000000: %s %s (k8s.ns=%s k8s.pod=%s)", priority, rule, ns, pod),
+		"time":     time.Now().UTC().Format(time.RFC3339Nano),
+		"source":   "syscall",
+		"hostname": "worker01",
+		"tags":     []string{"container", "mitre_execution"},
+		"output_fields": map[string]any{
+			"k8s.ns.name": ns, "k8s.pod.name": pod, "container.id": "6c1b4f2d9e3a", "proc.cmdline": "sh -c id",
+		},
+	})
+	return b
+}
+
+func (e *responderEnv) post(t testing.TB, body []byte, auth bool) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+responderSecret)
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// phpDeployment is the blog's PHP webshell app, reduced to what the API
+// server needs (no kubelet runs here, so pods stay Pending, which is all
+// the ReplicaSet controller needs to replace a deleted one).
+func phpDeployment() *appsv1.Deployment {
+	labels := map[string]string{"app": "php"}
+	pod := compliantPod("")
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "php"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(int32(1)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: pod.Spec},
+		},
+	}
+}
+
+// onePod waits until the selector matches exactly one live pod.
+func onePod(t *testing.T, cs kubernetes.Interface, ns, selector string) corev1.Pod {
+	t.Helper()
+	var pod corev1.Pod
+	err := wait.PollUntilContextTimeout(testCtx(t), 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		l, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, err
+		}
+		var live []corev1.Pod
+		for _, p := range l.Items {
+			if p.DeletionTimestamp == nil {
+				live = append(live, p)
+			}
+		}
+		if len(live) == 1 {
+			pod = live[0]
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for one %s pod in %s: %v", selector, ns, err)
+	}
+	return pod
+}
+
+func podUIDs(t *testing.T, cs kubernetes.Interface, ns string) []string {
+	t.Helper()
+	l, err := cs.CoreV1().Pods(ns).List(testCtx(t), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, p := range l.Items {
+		uids = append(uids, string(p.UID))
+	}
+	sort.Strings(uids)
+	return uids
+}
+
+func TestResponderAgainstRealAPIServer(t *testing.T) {
+	srv := apiserver.Start(t, apiserver.Options{WithControllerManager: true})
+	env := startResponder(t, srv, nil)
+	cs := env.admin
+	ctx := testCtx(t)
+	createNamespace(t, cs, "shop", nil)
+	if _, err := cs.AppsV1().Deployments("shop").Create(ctx, phpDeployment(), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first := onePod(t, cs, "shop", "app=php")
+
+	t.Run("non-matching rule changes nothing", func(t *testing.T) {
+		code, _ := env.post(t, event("Contact K8S API Server From Container", "Notice", "shop", first.Name), true)
+		if code != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", code)
+		}
+	})
+	t.Run("unauthenticated request changes nothing", func(t *testing.T) {
+		code, _ := env.post(t, event("Terminal shell in container", "Notice", "shop", first.Name), false)
+		if code != http.StatusUnauthorized {
+			t.Fatalf("status %d", code)
+		}
+	})
+	t.Run("malformed body changes nothing", func(t *testing.T) {
+		code, _ := env.post(t, []byte(`{"rule":"Terminal shell in container","output_fields":`), true)
+		if code != http.StatusBadRequest {
+			t.Fatalf("status %d", code)
+		}
+	})
+	if got := onePod(t, cs, "shop", "app=php"); got.UID != first.UID {
+		t.Fatalf("a rejected event changed the pod: %s -> %s", first.UID, got.UID)
+	}
+
+	t.Run("kube-system pod is skipped", func(t *testing.T) {
+		p := compliantPod("coredns-lookalike")
+		if _, err := cs.CoreV1().Pods("kube-system").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		before := podUIDs(t, cs, "kube-system")
+		code, body := env.post(t, event("Terminal shell in container", "Notice", "kube-system", p.Name), true)
+		if code != http.StatusOK || body["reason"] != responder.ReasonProtectedNamespace {
+			t.Fatalf("%d %v", code, body)
+		}
+		if after := podUIDs(t, cs, "kube-system"); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Fatalf("kube-system pods changed: %v -> %v", before, after)
+		}
+	})
+
+	t.Run("matching event deletes the pod within a second and the ReplicaSet replaces it", func(t *testing.T) {
+		start := time.Now()
+		code, body := env.post(t, event("Launch Package Management Process in Container", "Error", "shop", first.Name), true)
+		if code != http.StatusOK || body["outcome"] != string(responder.StatusActed) {
+			t.Fatalf("%d %v", code, body)
+		}
+		_, err := cs.CoreV1().Pods("shop").Get(ctx, first.Name, metav1.GetOptions{})
+		took := time.Since(start)
+		if !apierrors.IsNotFound(err) {
+			t.Fatalf("pod still there after the response: %v", err)
+		}
+		if took > time.Second {
+			t.Errorf("event to deletion took %s, want < 1s", took)
+		}
+		t.Logf("event to deletion (response, then confirmed gone): %s", took.Round(time.Microsecond))
+		repl := onePod(t, cs, "shop", "app=php")
+		if repl.UID == first.UID || repl.Name == first.Name {
+			t.Fatalf("no replacement pod: %s", repl.Name)
+		}
+		owner := metav1.GetControllerOf(&first)
+		evs, err := cs.CoreV1().Events("shop").List(ctx, metav1.ListOptions{FieldSelector: fields.SelectorFromSet(fields.Set{
+			"involvedObject.kind": "ReplicaSet", "involvedObject.name": owner.Name, "reason": "FalcoResponsePodDeleted",
+		}).String()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs.Items) != 1 || evs.Items[0].Type != corev1.EventTypeWarning {
+			t.Fatalf("events on the ReplicaSet: %+v", evs.Items)
+		}
+		t.Logf("event: %s", evs.Items[0].Message)
+	})
+
+	t.Run("audit event deletes a standalone pod", func(t *testing.T) {
+		p := compliantPod("hostname-sudo")
+		if _, err := cs.CoreV1().Pods("shop").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(map[string]any{
+			"rule": "Create HostNetwork Pod", "priority": "Warning", "source": "k8s_audit", "hostname": "server-1",
+			"output": "Pod started using host network", "time": time.Now().UTC().Format(time.RFC3339Nano),
+			"output_fields": map[string]any{"ka.resp.name": p.Name, "ka.target.namespace": "shop", "ka.target.resource": "pods", "ka.user.name": "admin"},
+		})
+		code, resp := env.post(t, body, true)
+		if code != http.StatusOK || resp["outcome"] != string(responder.StatusActed) || resp["owner"] != "Pod/hostname-sudo" {
+			t.Fatalf("%d %v", code, resp)
+		}
+		if _, err := cs.CoreV1().Pods("shop").Get(ctx, p.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("pod still there: %v", err)
+		}
+	})
+}
+
+// TestResponderLatencyRealAPI measures, against the real API server, the
+// time from posting an event to the response that reports the pod deleted
+// (the handler answers after the DELETE returned), and the sustained event
+// rate when every pod is reported many times (dedup on). It prints numbers
+// and asserts only correctness, never time.
+func TestResponderLatencyRealAPI(t *testing.T) {
+	srv := apiserver.Start(t, apiserver.Options{WithControllerManager: true})
+	// The event bucket is opened wide so the numbers show what the
+	// responder and the API server can do; a deployed responder refuses
+	// more than rateLimit.eventsPerSecond (default 100/s) with 429.
+	env := startResponder(t, srv, func(c *responder.Config) {
+		c.RateLimit = responder.RateLimit{EventsPerSecond: 10000, Burst: 10000}
+	})
+	cs := env.admin
+	createNamespace(t, cs, "bench", nil)
+	const pods = 520
+	names := createPods(t, cs, "bench", "lat", pods)
+
+	lat := make([]time.Duration, 0, pods)
+	for _, n := range names {
+		start := time.Now()
+		code, body := env.post(t, event("Terminal shell in container", "Notice", "bench", n), true)
+		lat = append(lat, time.Since(start))
+		if code != http.StatusOK || body["outcome"] != string(responder.StatusActed) {
+			t.Fatalf("%s: %d %v", n, code, body)
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	t.Logf("event-to-deletion over %d events (sequential, real API server, SA token): p50 %s, p90 %s, p99 %s, max %s",
+		len(lat), pct(lat, 50), pct(lat, 90), pct(lat, 99), lat[len(lat)-1].Round(time.Microsecond))
+	if left := len(podUIDs(t, cs, "bench")); left != 0 {
+		t.Fatalf("%d pods survived", left)
+	}
+
+	// Sustained: 200 pods, each reported 25 times by 8 concurrent senders,
+	// as Falco does during an attack (every file the shell touches).
+	const burstPods, repeats, workers = 200, 25, 8
+	names = createPods(t, cs, "bench", "sus", burstPods)
+	jobs := make(chan string)
+	var acted, dup, other atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range jobs {
+				code, body := env.post(t, event("Write below etc", "Error", "bench", n), true)
+				switch {
+				case code == http.StatusOK && body["outcome"] == string(responder.StatusActed):
+					acted.Add(1)
+				case code == http.StatusOK && body["reason"] == responder.ReasonDuplicate:
+					dup.Add(1)
+				default:
+					other.Add(1)
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	for r := range repeats {
+		for i := range names {
+			// Interleave so duplicates arrive while the first delete runs.
+			jobs <- names[(i+r*7)%len(names)]
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	took := time.Since(start)
+	total := burstPods * repeats
+	t.Logf("sustained with dedup: %d events (%d pods x %d) in %s = %.0f events/s; %d deletes, %d duplicates, %d other",
+		total, burstPods, repeats, took.Round(time.Millisecond), float64(total)/took.Seconds(), acted.Load(), dup.Load(), other.Load())
+	if acted.Load() != burstPods || other.Load() != 0 {
+		t.Fatalf("want exactly one delete per pod: %d deletes, %d unexpected answers", acted.Load(), other.Load())
+	}
+}
+
+func createPods(t *testing.T, cs kubernetes.Interface, ns, prefix string, n int) []string {
+	t.Helper()
+	ctx := testCtx(t)
+	names := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		names[i] = fmt.Sprintf("%s-%04d", prefix, i)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(name string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := cs.CoreV1().Pods(ns).Create(ctx, compliantPod(name), metav1.CreateOptions{}); err != nil {
+				errs <- err
+			}
+		}(names[i])
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p + 99) / 100
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	if i > 0 {
+		i--
+	}
+	return sorted[i].Round(time.Microsecond)
+}
