@@ -50,11 +50,11 @@ func (l *Lab) lock(timeout time.Duration) error {
 			if time.Now().After(deadline) {
 				holder, _ := os.ReadFile(path)
 				f.Close()
-				return fmt.Errorf("another lab (%s) holds network %s for more than %s", strings.TrimSpace(string(holder)), n, timeout)
+				return fmt.Errorf("another lab (%s) holds network %s for more than %s", strings.TrimSpace(string(holder)), strings.ReplaceAll(n, "_", "/"), timeout)
 			}
 			if !logged {
 				holder, _ := os.ReadFile(path)
-				l.logf("waiting for network %s, used by another lab (%s)", n, strings.TrimSpace(string(holder)))
+				l.logf("waiting for network %s, used by another lab (%s)", strings.ReplaceAll(n, "_", "/"), strings.TrimSpace(string(holder)))
 				logged = true
 			}
 			time.Sleep(250 * time.Millisecond) // poll interval of a deadline-bounded wait
