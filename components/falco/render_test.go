@@ -1,0 +1,140 @@
+package falco
+
+import (
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"k3s-onprem/internal/golden"
+)
+
+func TestGolden_Config(t *testing.T) {
+	url := SidekickURL("10.44.0.12")
+	for name, in := range map[string]ConfigInput{
+		"config-server": {SidekickURL: url, AuditURL: HostAuditURL()},
+		"config-agent":  {SidekickURL: url},
+	} {
+		b, err := RenderConfig(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Assert(t, name+".yaml", b)
+	}
+	if _, err := RenderConfig(ConfigInput{}); err == nil {
+		t.Error("a config without a sidekick URL was accepted")
+	}
+}
+
+func TestGolden_ContainerPluginConfig(t *testing.T) {
+	b, err := RenderContainerPluginConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, "falco.container_plugin.yaml", b)
+}
+
+func TestGolden_AuditWebhookConfig(t *testing.T) {
+	b, err := RenderAuditWebhookConfig(HostAuditURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, "audit-webhook.yaml", b)
+}
+
+func assertValues(t *testing.T, name string, v map[string]any) {
+	t.Helper()
+	b, err := yaml.Marshal(Redacted(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, name, b)
+}
+
+func TestGolden_SidekickValues(t *testing.T) {
+	v, err := SidekickValues(SidekickInput{
+		Outputs: []Output{
+			{Type: "slack", MinPriority: "warning"}, {Type: "teams", MinPriority: "error"},
+			{Type: "mattermost", MinPriority: "warning"}, {Type: "discord", MinPriority: "critical"},
+			{Type: "alertmanager", MinPriority: "notice"},
+		},
+		Responder: &ResponderOutput{MinPriority: "notice", HasCA: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertValues(t, "sidekick-values-all.yaml", v)
+	v, err = SidekickValues(SidekickInput{Outputs: []Output{{Type: "webhook", MinPriority: "warning"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertValues(t, "sidekick-values-webhook.yaml", v)
+}
+
+func TestSidekickValues_ResponderNeedsTheWebhookOutput(t *testing.T) {
+	_, err := SidekickValues(SidekickInput{
+		Outputs:   []Output{{Type: "webhook", MinPriority: "warning"}},
+		Responder: &ResponderOutput{MinPriority: "notice"},
+	})
+	if err == nil {
+		t.Fatal("a webhook output and the responder were both accepted; sidekick has one webhook output")
+	}
+}
+
+func TestSidekickValues_EveryURLIsASecretRef(t *testing.T) {
+	v, err := SidekickValues(SidekickInput{Outputs: []Output{
+		{Type: "slack"}, {Type: "teams"}, {Type: "mattermost"}, {Type: "discord"}, {Type: "alertmanager"}, {Type: "webhook"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := v["config"].(map[string]any)
+	for typ, k := range outputKeys {
+		ref, ok := cfg[k[0]].(map[string]any)[k[1]].(Ref)
+		if !ok || !ref.Secret || ref.Key != "falcoOutputUrls."+typ {
+			t.Errorf("%s: %s.%s is %#v, want a secret Ref", typ, k[0], k[1], cfg[k[0]].(map[string]any)[k[1]])
+		}
+	}
+}
+
+func TestGolden_DaemonSetValues(t *testing.T) {
+	in := DaemonSetInput{Version: "0.42.1", SidekickURL: SidekickURL("10.44.0.12")}
+	v, err := DaemonSetValues(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rules are golden-tested on their own; keep this file readable.
+	v["customRules"] = "(the files under rules/)"
+	assertValues(t, "daemonset-values.yaml", v)
+	assertValues(t, "k8saudit-values.yaml", AuditValues(in))
+}
+
+func TestClusterIPs(t *testing.T) {
+	for cidr, want := range map[string][2]string{
+		"10.43.0.0/16": {"10.43.0.12", "10.43.0.13"},
+		"10.44.0.0/16": {"10.44.0.12", "10.44.0.13"},
+		"10.96.0.0/12": {"10.96.0.12", "10.96.0.13"},
+	} {
+		s, err := SidekickClusterIP(cidr)
+		if err != nil || s != want[0] {
+			t.Errorf("%s: sidekick %s %v, want %s", cidr, s, err, want[0])
+		}
+		a, err := AuditClusterIP(cidr)
+		if err != nil || a != want[1] {
+			t.Errorf("%s: audit %s %v, want %s", cidr, a, err, want[1])
+		}
+	}
+	for _, bad := range []string{"", "10.43.0.0/29", "fd00::/108", "nonsense"} {
+		if _, err := SidekickClusterIP(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestChartVersion(t *testing.T) {
+	if v, err := ChartVersion("0.42.1"); err != nil || v != "7.0.1" {
+		t.Errorf("0.42.1: %s %v", v, err)
+	}
+	if _, err := ChartVersion("0.40.0"); err == nil {
+		t.Error("an unpinned Falco version got a chart")
+	}
+}
