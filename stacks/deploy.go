@@ -56,6 +56,7 @@ var phases = []phase{
 	{"hosts", deployHosts},
 	{"vip", deployVIP},
 	{"k3s", deployK3s},
+	{"falco", deployFalco},
 }
 
 // Deploy wires every component for a validated spec.
