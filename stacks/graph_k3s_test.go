@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"k3s-onprem/components/k3s"
+	"k3s-onprem/components/responder"
 	"k3s-onprem/components/vip"
+	"k3s-onprem/internal/hoststep"
 	"k3s-onprem/internal/plan"
 )
 
@@ -33,7 +35,7 @@ func copiedFile(t *testing.T, p *plan.Plan, step, hostPath string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.HasSuffix(path, "/root"+hostPath) {
+		if strings.HasSuffix(path, "/"+hoststep.StagedName(hostPath)) {
 			return string(content)
 		}
 	}
@@ -126,12 +128,12 @@ func TestGraph_K3sSecrets(t *testing.T) {
 			t.Errorf("no RandomPassword %s", name)
 		}
 	}
-	stdinSteps := map[string]bool{k3s.StepToken: true, vip.StepName: true}
+	stdinSteps := map[string]bool{k3s.StepToken: true, vip.StepName: true, responder.StepName: true}
 	for _, n := range spec.Nodes {
 		for _, r := range p.OfType(cmdType) {
 			step, ok := strings.CutPrefix(r.Name, n.Name+"-")
-			if !ok {
-				continue
+			if !ok || !(strings.HasPrefix(step, "k3s-") || step == vip.StepName) {
+				continue // other components' steps are theirs to test
 			}
 			stdin, has := r.Inputs["stdin"]
 			if stdinSteps[step] {

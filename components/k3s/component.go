@@ -162,13 +162,27 @@ func airgapCopies(ctx *pulumi.Context, parent pulumi.Resource, t hoststep.Target
 	if a.ImagesPath != "" {
 		files = append(files, struct{ name, src, dst string }{"airgap-images", a.ImagesPath, ArtifactDir + "/" + path.Base(a.ImagesPath)})
 	}
-	var out []pulumi.Resource
+	// CopyToRemote creates only the last element of its remote path, so the
+	// directory is made first (owned by the SSH user, who uploads).
+	prepare := "install -d -m 0700 " + path.Dir(ArtifactDir) + " " + ArtifactDir
+	if t.Sudo {
+		prepare = "sudo -n " + prepare + ` && sudo -n chown "$(id -un)" ` + ArtifactDir
+	}
+	dir, err := remote.NewCommand(ctx, t.Node+"-k3s-airgap-dir", &remote.CommandArgs{
+		Connection: t.Connection,
+		Create:     pulumi.String(prepare),
+		Update:     pulumi.String(prepare),
+	}, pulumi.Parent(parent), pulumi.DependsOn(after))
+	if err != nil {
+		return nil, err
+	}
+	out := []pulumi.Resource{dir}
 	for _, f := range files {
 		c, err := remote.NewCopyToRemote(ctx, t.Node+"-k3s-"+f.name, &remote.CopyToRemoteArgs{
 			Connection: t.Connection,
 			Source:     pulumi.NewFileAsset(f.src),
 			RemotePath: pulumi.String(f.dst),
-		}, pulumi.Parent(parent), pulumi.DependsOn(after))
+		}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{dir}))
 		if err != nil {
 			return nil, err
 		}
