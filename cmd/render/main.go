@@ -57,6 +57,9 @@ func run(dir, stack, out string) error {
 	if err := os.WriteFile(filepath.Join(out, "resources.txt"), []byte(p.String()), 0o644); err != nil {
 		return err
 	}
+	if err := writeHelmValues(p, out); err != nil {
+		return err
+	}
 	fmt.Printf("render: %s: %d resources, %d files under %s\n", stack, len(p.Resources), len(paths), out)
 	return nil
 }
