@@ -146,7 +146,7 @@ func YAML(objs ...any) ([]byte, error) {
 
 // ToMap turns an API object into its JSON form as a map, without the
 // fields Go structs always emit but a manifest leaves out
-// (metadata.creationTimestamp: null, empty spec and status).
+// (metadata.creationTimestamp: null, status, an empty spec).
 func ToMap(o any) (map[string]any, error) {
 	j, err := json.Marshal(o)
 	if err != nil {
@@ -159,10 +159,9 @@ func ToMap(o any) (map[string]any, error) {
 	if md, ok := m["metadata"].(map[string]any); ok {
 		delete(md, "creationTimestamp")
 	}
-	for _, k := range []string{"spec", "status"} {
-		if v, ok := m[k].(map[string]any); ok && len(v) == 0 {
-			delete(m, k)
-		}
+	delete(m, "status")
+	if v, ok := m["spec"].(map[string]any); ok && len(v) == 0 {
+		delete(m, "spec")
 	}
 	return m, nil
 }
