@@ -69,6 +69,7 @@ func run(dir, stack, out string) error {
 // scripts and file lists at their staging path.
 func HostFiles(p *plan.Plan) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	finalPath := map[string]string{} // node + staged path -> installed path
 	for _, r := range p.OfType("command:remote:CopyToRemote") {
 		node, err := p.NodeOf(r)
 		if err != nil {
@@ -76,12 +77,23 @@ func HostFiles(p *plan.Plan) (map[string][]byte, error) {
 		}
 		remote, content, err := plan.CopiedFile(r)
 		if err != nil {
-			return nil, err
-		}
-		if _, final, ok := strings.Cut(remote, "/root/"); ok && strings.HasPrefix(remote, hoststep.StateDir) {
-			remote = "/" + final
+			// Uploads of operator files (binaries) are not text; list only.
+			continue
 		}
 		files[node+remote] = content
+		if dir, ok := strings.CutSuffix(remote, "/files.list"); ok && strings.HasPrefix(remote, hoststep.StateDir) {
+			for _, line := range strings.Split(strings.TrimSpace(string(content)), "\n") {
+				if f := strings.Fields(line); len(f) == 3 {
+					finalPath[node+dir+"/"+f[1]] = node + f[2]
+				}
+			}
+		}
+	}
+	for staged, final := range finalPath {
+		if c, ok := files[staged]; ok {
+			files[final] = c
+			delete(files, staged)
+		}
 	}
 	return files, nil
 }

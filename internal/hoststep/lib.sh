@@ -11,14 +11,15 @@ declare -A STEP_TOUCHED=()
 log() { printf '%s: %s\n' "$STEP_NAME" "$*" >&2; }
 mark_changed() { STEP_CHANGED=1; }
 
-# install_staged installs every file listed in files.list ("mode path") from
-# the staging tree into place, only when its content or mode differs.
+# install_staged installs every file listed in files.list ("mode staged
+# path") from the staging directory into place, only when its content or
+# mode differs.
 install_staged() {
-	local mode path src cur
+	local mode staged path src cur
 	[ -f "$STEP_DIR/files.list" ] || return 0
-	while read -r mode path; do
+	while read -r mode staged path; do
 		[ -n "$path" ] || continue
-		src="$STEP_DIR/root$path"
+		src="$STEP_DIR/$staged"
 		if [ -f "$path" ] && cmp -s "$src" "$path"; then
 			cur="$(stat -c '%a' "$path")"
 			if [ "$cur" != "${mode#0}" ] && [ "0$cur" != "$mode" ]; then
@@ -36,9 +37,9 @@ install_staged() {
 
 # remove_staged removes the files this step installed (used by delete).
 remove_staged() {
-	local mode path
+	local mode staged path
 	[ -f "$STEP_DIR/files.list" ] || return 0
-	while read -r mode path; do
+	while read -r mode staged path; do
 		[ -n "$path" ] || continue
 		if [ -e "$path" ]; then
 			rm -f "$path"

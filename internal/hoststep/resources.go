@@ -23,6 +23,17 @@ type Options struct {
 	// SecretOutput hides stdout/stderr from logs and marks them secret
 	// (for steps that print credentials).
 	SecretOutput bool
+	// Uploads are large files (binaries, tarballs) copied as they are into
+	// the step's directory as upload-<name>; the script finds them at
+	// "$STEP_DIR/upload-<name>". Put their checksum in Step.Vars so a new
+	// file changes the command text and re-runs the step.
+	Uploads []Upload
+}
+
+// Upload is one file copied from the operator's machine.
+type Upload struct {
+	Name   string
+	Source pulumi.AssetOrArchiveInput
 }
 
 // Apply registers the step on the target: a CopyToRemote per staged file and
@@ -33,17 +44,41 @@ func Apply(ctx *pulumi.Context, t Target, s Step, o Options, opts ...pulumi.Reso
 		return nil, err
 	}
 	prefix := t.Node + "-" + s.Name
-	var copies []pulumi.Resource
-	for _, f := range b.Files {
-		c, err := remote.NewCopyToRemote(ctx, prefix+"-copy-"+copyName(strings.TrimPrefix(f.RemotePath, b.Dir+"/")), &remote.CopyToRemoteArgs{
+	prepare, cleanup := b.Prepare, "rm -rf "+b.Dir
+	if t.Sudo {
+		// The SSH user owns the staging directory so CopyToRemote can write it.
+		prepare = "sudo -n " + prepare + ` && sudo -n chown "$(id -un)" ` + b.Dir
+		cleanup = "sudo -n " + cleanup
+	}
+	stage, err := remote.NewCommand(ctx, prefix+"-stage", &remote.CommandArgs{
+		Connection: t.Connection,
+		Create:     pulumi.String(prepare),
+		Update:     pulumi.String(prepare),
+		Delete:     pulumi.String(cleanup),
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	copyOpts := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{stage}))
+	copies := []pulumi.Resource{stage}
+	copyTo := func(name string, src pulumi.AssetOrArchiveInput, remotePath string) error {
+		c, err := remote.NewCopyToRemote(ctx, prefix+"-copy-"+name, &remote.CopyToRemoteArgs{
 			Connection: t.Connection,
-			Source:     pulumi.NewStringAsset(string(f.Content)),
-			RemotePath: pulumi.String(f.RemotePath),
-		}, opts...)
-		if err != nil {
+			Source:     src,
+			RemotePath: pulumi.String(remotePath),
+		}, copyOpts...)
+		copies = append(copies, c)
+		return err
+	}
+	for _, f := range b.Files {
+		if err := copyTo(copyName(strings.TrimPrefix(f.RemotePath, b.Dir+"/")), pulumi.NewStringAsset(string(f.Content)), f.RemotePath); err != nil {
 			return nil, err
 		}
-		copies = append(copies, c)
+	}
+	for _, u := range o.Uploads {
+		if err := copyTo("upload-"+u.Name, u.Source, b.Dir+"/upload-"+u.Name); err != nil {
+			return nil, err
+		}
 	}
 	create, del := b.Create, b.Delete
 	if t.Sudo {
@@ -66,8 +101,8 @@ func Apply(ctx *pulumi.Context, t Target, s Step, o Options, opts ...pulumi.Reso
 	return remote.NewCommand(ctx, prefix, args, cmdOpts...)
 }
 
-// copyName turns a staged path into a readable resource-name suffix.
+// copyName turns a staged name into a readable resource-name suffix.
 func copyName(p string) string {
-	p = strings.TrimPrefix(p, "root/")
-	return strings.NewReplacer("/", "-", "_", "-").Replace(p)
+	p = strings.TrimPrefix(p, "root__")
+	return strings.NewReplacer("__", "-", "/", "-", "_", "-").Replace(p)
 }

@@ -49,8 +49,11 @@ type Staged struct {
 
 // Bundle is what a step uploads and runs.
 type Bundle struct {
-	Dir   string
-	Files []Staged
+	Dir string
+	// Prepare creates Dir: pulumi-command's CopyToRemote creates only the
+	// last element of a remote path, so the directory must exist first.
+	Prepare string
+	Files   []Staged
 	// Hash covers every staged byte; it is part of the command text, so a
 	// content change is an update of exactly this step.
 	Hash   string
@@ -67,13 +70,14 @@ func (s Step) Render() (Bundle, error) {
 	files := append([]File(nil), s.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var list strings.Builder
-	b := Bundle{Dir: dir}
+	b := Bundle{Dir: dir, Prepare: fmt.Sprintf("install -d -m 0700 %s %s %s", path.Dir(StateDir), StateDir, dir)}
 	for _, f := range files {
 		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
 			return Bundle{}, fmt.Errorf("step %s: file path %q must be absolute and clean", s.Name, f.Path)
 		}
-		fmt.Fprintf(&list, "%04o %s\n", f.Mode, f.Path)
-		b.Files = append(b.Files, Staged{RemotePath: dir + "/root" + f.Path, Content: f.Content})
+		staged := StagedName(f.Path)
+		fmt.Fprintf(&list, "%04o %s %s\n", f.Mode, staged, f.Path)
+		b.Files = append(b.Files, Staged{RemotePath: dir + "/" + staged, Content: f.Content})
 	}
 	if list.Len() > 0 {
 		b.Files = append(b.Files, Staged{RemotePath: dir + "/files.list", Content: []byte(list.String())})
@@ -110,6 +114,12 @@ func (s Step) script() string {
 	}
 	sb.WriteString("finish\n")
 	return sb.String()
+}
+
+// StagedName is a file's name in the flat staging directory: its path with
+// "/" spelled "__", readable on the host; files.list holds the exact mapping.
+func StagedName(p string) string {
+	return "root" + strings.ReplaceAll(p, "/", "__")
 }
 
 // shellQuote quotes s for bash with single quotes.

@@ -41,11 +41,11 @@ func TestRender_StagesFilesAndList(t *testing.T) {
 	for _, f := range b.Files {
 		paths = append(paths, f.RemotePath)
 	}
-	want := "/var/lib/k3s-onprem/steps/kernel/root/etc/a,/var/lib/k3s-onprem/steps/kernel/root/etc/b,/var/lib/k3s-onprem/steps/kernel/files.list,/var/lib/k3s-onprem/steps/kernel/run.sh"
+	want := "/var/lib/k3s-onprem/steps/kernel/root__etc__a,/var/lib/k3s-onprem/steps/kernel/root__etc__b,/var/lib/k3s-onprem/steps/kernel/files.list,/var/lib/k3s-onprem/steps/kernel/run.sh"
 	if strings.Join(paths, ",") != want {
 		t.Errorf("staged paths:\n%s\nwant\n%s", strings.Join(paths, ","), want)
 	}
-	if string(b.Files[2].Content) != "0644 /etc/a\n0600 /etc/b\n" {
+	if string(b.Files[2].Content) != "0644 root__etc__a /etc/a\n0600 root__etc__b /etc/b\n" {
 		t.Errorf("files.list: %q", b.Files[2].Content)
 	}
 	script := string(b.Files[3].Content)
@@ -54,6 +54,23 @@ func TestRender_StagesFilesAndList(t *testing.T) {
 	}
 	if !strings.HasSuffix(script, "true\nfinish\n") {
 		t.Error("script does not end with the body and finish")
+	}
+}
+
+// Every staged file lives directly in the step directory, which Prepare
+// creates: CopyToRemote creates no parent directories.
+func TestRender_StagingIsFlat(t *testing.T) {
+	b, err := Step{Name: "k", Files: []File{{Path: "/etc/deep/nested/file", Mode: 0o644}}}.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range b.Files {
+		if dir := f.RemotePath[:strings.LastIndex(f.RemotePath, "/")]; dir != b.Dir {
+			t.Errorf("%s is not directly in %s", f.RemotePath, b.Dir)
+		}
+	}
+	if b.Prepare != "install -d -m 0700 /var/lib/k3s-onprem /var/lib/k3s-onprem/steps /var/lib/k3s-onprem/steps/k" {
+		t.Errorf("prepare: %q", b.Prepare)
 	}
 }
 

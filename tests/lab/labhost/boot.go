@@ -272,6 +272,10 @@ func (l *Lab) writeHostFiles(h *Host, root string) error {
 //   - --network-namespace-path: the host's own netns with its veths;
 //   - --capability=CAP_NET_ADMIN: nspawn drops it even with a netns, and
 //     firewalld (nftables) and keepalived need it;
+//   - SYSTEMD_NSPAWN_API_VFS_WRITABLE=network: /proc/sys/net is writable
+//     (nspawn only does that itself for networks it creates), so network
+//     sysctls apply to the host's own namespace like on a real server, while
+//     kernel-wide keys stay read-only and cannot touch the machine's kernel;
 //   - SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1: the guest sees pure cgroup2;
 //   - its own cgroup (the shell wrapper moves itself there before exec):
 //     from a shared cgroup every container gets the same /payload and their
@@ -293,7 +297,7 @@ func (l *Lab) startHost(h *Host) error {
 		"--resolv-conf=off", "--timezone=off", "--link-journal=no",
 	}
 	cmd := exec.Command("sh", args...)
-	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "LAB_CGROUPS="+strings.Join(h.cgroups, " "))
+	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network", "LAB_CGROUPS="+strings.Join(h.cgroups, " "))
 	cmd.Stdout, cmd.Stderr = console, console
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Setpgid: true,

@@ -44,15 +44,21 @@ func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A selected step brings its own parts: the resources named after it
+	// (<step>-stage, <step>-copy-*) it depends on, directly or not.
 	selected := map[string]bool{}
-	for _, r := range order {
-		if r.Type == "command:remote:Command" && (o.Include == nil || o.Include(r)) {
-			selected[r.URN] = true
-			for _, d := range r.DependsOn {
-				if dep := p.Get(d); dep != nil && dep.Type == "command:remote:CopyToRemote" {
-					selected[d] = true
-				}
+	var pull func(step string, r *plan.Resource)
+	pull = func(step string, r *plan.Resource) {
+		selected[r.URN] = true
+		for _, d := range r.DependsOn {
+			if dep := p.Get(d); dep != nil && strings.HasPrefix(dep.Name, step+"-") && !selected[d] {
+				pull(step, dep)
 			}
+		}
+	}
+	for _, r := range order {
+		if r.Type == "command:remote:Command" && !isPart(r.Name) && (o.Include == nil || o.Include(r)) {
+			pull(r.Name, r)
 		}
 	}
 	var results []Result
@@ -72,6 +78,12 @@ func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
 			}
 		case "command:remote:Command":
 			stdout, stderr, err := ex.Run(host, plan.Str(r.Inputs, "create"), []byte(plan.Str(r.Inputs, "stdin")))
+			if isPart(r.Name) {
+				if err != nil {
+					return results, fmt.Errorf("%s on %s: %w: %s", r.Name, host, err, stderr)
+				}
+				continue
+			}
 			res := Result{Resource: r.Name, Host: host, Stdout: stdout, Stderr: stderr, Changed: lastLine(stdout) == "changed"}
 			results = append(results, res)
 			if err != nil {
@@ -81,6 +93,9 @@ func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
 	}
 	return results, nil
 }
+
+// isPart reports a step's own helper resource (its staging directory).
+func isPart(name string) bool { return strings.HasSuffix(name, "-stage") }
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
