@@ -161,11 +161,17 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 // MockSecretPrefix starts every secret value the mocks invent, so tests can
 // search command text, staged files and plain inputs for leaks. Values are
 // alphanumeric, like real generated tokens, so host scripts accept them.
-const MockSecretPrefix = "MOCKSECRET"
+const MockSecretPrefix = "MOCKS"
 
-func mockSecret(name string) string {
+// mockSecret honours the requested length (keepalived's pass has 8 chars).
+func mockSecret(name string, inputs resource.PropertyMap) string {
 	sum := sha256.Sum256([]byte(name))
-	return MockSecretPrefix + hex.EncodeToString(sum[:])[:24]
+	v := MockSecretPrefix + hex.EncodeToString(sum[:])
+	n := 32
+	if l, ok := inputs["length"]; ok && l.IsNumber() {
+		n = int(l.NumberValue())
+	}
+	return v[:max(n, len(MockSecretPrefix)+1)]
 }
 
 // outputs echoes the inputs, plus what well-known resources compute.
@@ -173,7 +179,7 @@ func outputs(args pulumi.MockResourceArgs) resource.PropertyMap {
 	out := args.Inputs.Copy()
 	switch args.TypeToken {
 	case "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString":
-		out["result"] = resource.MakeSecret(resource.NewStringProperty(mockSecret(args.Name)))
+		out["result"] = resource.MakeSecret(resource.NewStringProperty(mockSecret(args.Name, args.Inputs)))
 	case "random:index/randomBytes:RandomBytes":
 		out["base64"] = resource.MakeSecret(resource.NewStringProperty("bW9jay1ieXRlcy1tb2NrLWJ5dGVzLW1vY2stYnl0ZXMhIQ=="))
 		out["hex"] = resource.MakeSecret(resource.NewStringProperty("6d6f636b"))
