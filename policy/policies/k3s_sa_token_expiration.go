@@ -1,0 +1,24 @@
+package policies
+
+// k3sSATokenExpiration: with extension on (the upstream default) the API
+// server silently turns short-lived projected service-account tokens into
+// one-year tokens, so a stolen token stays valid long after the pod is gone.
+var k3sSATokenExpiration = k3sRule(
+	"k3s-sa-token-expiration",
+	"k3s hardening guide (CIS 1.9 profile), Kubernetes >= 1.29",
+	"on k3s 1.29 and newer every server passes kube-apiserver-arg service-account-extend-token-expiration=false",
+	func(env *Env, k *k3sConfig) []string {
+		minor, known := kubeMinor(env.K3sVersion)
+		if !k.server || !known || minor < 29 {
+			return nil
+		}
+		a := k.args("kube-apiserver")
+		v, set := a.get("service-account-extend-token-expiration")
+		switch {
+		case set && v != "false":
+			return []string{k.where() + " sets service-account-extend-token-expiration=" + v + ": set it to false"}
+		case !set && a.full:
+			return []string{k.where() + " does not pass service-account-extend-token-expiration=false (k3s.version " + env.K3sVersion + " is 1.29 or newer): add it to kube-apiserver-arg"}
+		}
+		return nil
+	})

@@ -1,0 +1,22 @@
+package policies
+
+// k8sNoUnauthenticatedBinding: k3s turns anonymous auth off, but a binding
+// to system:unauthenticated or system:anonymous re-opens whatever it grants
+// to anyone who reaches the API (the VIP, and the public network when
+// network.apiOnPublic is set).
+var k8sNoUnauthenticatedBinding = resourceRule{
+	name: "k8s-no-unauthenticated-binding",
+	cis:  "Kubernetes CIS 5.1.1 and 1.2.1 (no anonymous access)",
+	what: "no binding grants anything to system:unauthenticated or system:anonymous",
+	check: func(c *resourceCheck) {
+		b, ok := asBinding(c.r)
+		if !ok {
+			return
+		}
+		for _, s := range b.subjects {
+			if (s.kind == "Group" && s.name == "system:unauthenticated") || (s.kind == "User" && s.name == "system:anonymous") {
+				c.report("binding %s grants %s %s to %s: remove that subject; unauthenticated clients must get nothing", b.name, b.roleKind, b.roleName, s)
+			}
+		}
+	},
+}

@@ -1,0 +1,78 @@
+package policies
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
+
+func TestSecretsMarkedSecret(t *testing.T) {
+	const name = "secrets-marked-secret"
+	keepalivedConf := "/var/lib/k3s-onprem/steps/keepalived/root__etc__keepalived__keepalived.conf"
+	cases := []struct {
+		desc string
+		r    func(t *testing.T) policyx.AnalyzerResource
+		n    int
+		want string
+	}{
+		{"secret connection", func(*testing.T) policyx.AnalyzerResource {
+			return res("command:remote:Command", "c", map[string]any{"connection": conn(nil)})
+		}, 0, ""},
+		{"plain private key", func(*testing.T) policyx.AnalyzerResource {
+			return res("command:remote:Command", "c", map[string]any{"connection": map[string]any{"host": "h", "privateKey": "PEM"}})
+		}, 1, "connection.privateKey"},
+		{"secret stdin (token step)", func(*testing.T) policyx.AnalyzerResource {
+			return res("command:remote:Command", "t", map[string]any{"connection": conn(nil), "stdin": secret("token\nagent\n")})
+		}, 0, ""},
+		{"plain stdin", func(*testing.T) policyx.AnalyzerResource {
+			return res("command:remote:Command", "t", map[string]any{"connection": conn(nil), "stdin": "token\n"})
+		}, 1, "stdin"},
+		{"stdin unknown in preview", func(*testing.T) policyx.AnalyzerResource {
+			return res("command:remote:Command", "t", map[string]any{"connection": conn(nil), "stdin": computed})
+		}, 0, ""},
+		{"plain kubeconfig on the provider", func(*testing.T) policyx.AnalyzerResource {
+			return res("pulumi:providers:kubernetes", "k3s", map[string]any{"kubeconfig": "apiVersion: v1\nkind: Config\n"})
+		}, 1, "kubeconfig"},
+		{"secret kubeconfig on the provider", func(*testing.T) policyx.AnalyzerResource {
+			return res("pulumi:providers:kubernetes", "k3s", map[string]any{"kubeconfig": computedSecret})
+		}, 0, ""},
+		{"webhook URL in Helm values", func(*testing.T) policyx.AnalyzerResource {
+			return res("kubernetes:helm.sh/v3:Release", "falco", map[string]any{"values": map[string]any{
+				"falcosidekick": map[string]any{"config": map[string]any{"slack": map[string]any{"webhookurl": "https://hooks.example/T000/B000/XXX"}}}}})
+		}, 1, "webhookurl"},
+		{"Kubernetes Secret with plain data", func(*testing.T) policyx.AnalyzerResource {
+			return res("kubernetes:core/v1:Secret", "s", map[string]any{"stringData": map[string]any{"token": secret("x"), "url": "https://x"}})
+		}, 1, "stringData.url"},
+		{"Kubernetes Secret with secret data", func(*testing.T) policyx.AnalyzerResource {
+			return res("kubernetes:core/v1:Secret", "s", map[string]any{"data": secret(map[string]any{"token": "eA=="})})
+		}, 0, ""},
+		{"plain keepalived.conf", func(t *testing.T) policyx.AnalyzerResource {
+			return res("command:remote:CopyToRemote", "k", map[string]any{"connection": conn(nil), "remotePath": keepalivedConf, "source": textAsset(t, "auth_pass s3cret\n")})
+		}, 1, "keepalived.conf"},
+		{"secret keepalived.conf", func(t *testing.T) policyx.AnalyzerResource {
+			return res("command:remote:CopyToRemote", "k", map[string]any{"connection": conn(nil), "remotePath": keepalivedConf, "source": textAsset(t, "auth_pass s3cret\n").WithSecret(true)})
+		}, 0, ""},
+		{"keepalived template filled from stdin", func(t *testing.T) policyx.AnalyzerResource {
+			return res("command:remote:CopyToRemote", "k", map[string]any{"connection": conn(nil), "remotePath": keepalivedConf + ".in", "source": textAsset(t, "auth_pass @AUTH_PASS@\n")})
+		}, 0, ""},
+		{"token in a k3s config file", func(t *testing.T) policyx.AnalyzerResource {
+			return copyFile(t, serverParent, k3sConfigPath, hardenedServer+"token: K10abc\n")
+		}, 1, "token"},
+		{"token-file only", func(t *testing.T) policyx.AnalyzerResource {
+			return copyFile(t, serverParent, k3sConfigPath, hardenedServer)
+		}, 0, ""},
+		{"token in a rendered config input", func(*testing.T) policyx.AnalyzerResource {
+			return res("k3s-onprem:k3s:Server", "s", map[string]any{"config": "token: K10abc\n"})
+		}, 1, "config: token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			got := validate(t, devEnv(), name, tc.r(t), nil)
+			if tc.want != "" {
+				wantReports(t, got, tc.n, tc.want, "Pulumi secret")
+			} else {
+				wantReports(t, got, tc.n)
+			}
+		})
+	}
+}
