@@ -48,6 +48,9 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 	if c.KubeProvider != nil {
 		args.KubeProvider = c.KubeProvider
 	}
+	if len(c.K3sServers) > 0 {
+		args.DeletedWith = c.K3sServers[0]
+	}
 	_, err := falco.NewFalco(ctx, c.Spec.ClusterName+"-falco", args)
 	return err
 }

@@ -94,6 +94,10 @@ func NewFalco(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		if args.KubeProvider == nil {
 			return nil, fmt.Errorf("falco.mode daemonset needs the cluster's Kubernetes provider")
 		}
+		// Fail before registering anything when the version has no chart.
+		if _, err := ChartVersion(args.Version); err != nil {
+			return nil, err
+		}
 		ip, err := AuditClusterIP(args.ServiceCIDR)
 		if err != nil {
 			return nil, err

@@ -1,0 +1,153 @@
+package falco
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"k3s-onprem/internal/hoststep"
+	"k3s-onprem/internal/plan"
+)
+
+const testToken = "resp0nderT0ken"
+
+// planFalco runs NewFalco alone under mocks, with a responder.
+func planFalco(t *testing.T, mode string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Run("k3s-onprem", "unit", map[string]string{}, nil, func(ctx *pulumi.Context) error {
+		prov, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		_, err = NewFalco(ctx, "unit-falco", &Args{
+			Mode: mode, Version: "0.42.1", ServiceCIDR: "10.43.0.0/16",
+			Nodes: []Node{
+				{Name: "s1", Server: true, Target: hoststep.Target{Node: "s1", Connection: remote.ConnectionArgs{Host: pulumi.String("10.0.0.1")}}},
+				{Name: "a1", Target: hoststep.Target{Node: "a1", Connection: remote.ConnectionArgs{Host: pulumi.String("10.0.0.2")}}},
+			},
+			Outputs:    []Output{{Type: "slack", MinPriority: "warning"}},
+			OutputURLs: map[string]pulumi.StringInput{"slack": pulumi.ToSecret(pulumi.String("https://hooks.example/secret-slack")).(pulumi.StringOutput)},
+			Responder: &ResponderArgs{
+				URL:   pulumi.String("https://192.168.122.100:2801/falco"),
+				Token: pulumi.ToSecret(pulumi.String(testToken)).(pulumi.StringOutput),
+				CAPEM: pulumi.String("-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"),
+			},
+			KubeProvider: prov,
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestNewFalco_ResponderWebhookIsAuthenticatedAndSecret(t *testing.T) {
+	p := planFalco(t, ModeHost)
+	rel := p.Named("kubernetes:helm.sh/v3:Release", "unit-falco-sidekick")
+	if rel == nil {
+		t.Fatal("no sidekick release")
+	}
+	webhook := rel.Inputs["values"]
+	for _, k := range []string{"config", "webhook"} {
+		webhook = unwrapPV(webhook).ObjectValue()[resource.PropertyKey(k)]
+	}
+	w := unwrapPV(webhook).ObjectValue()
+	if h := w["customHeaders"]; !h.ContainsSecrets() || !strings.Contains(unwrapPV(h).StringValue(), "Authorization:Bearer "+testToken) {
+		t.Errorf("customHeaders %v: want a secret bearer header", h)
+	}
+	if a := unwrapPV(w["address"]).StringValue(); a != "https://192.168.122.100:2801/falco" {
+		t.Errorf("webhook address %q", a)
+	}
+	if p.Named("kubernetes:core/v1:ConfigMap", "unit-falco-responder-ca") == nil {
+		t.Error("the responder CA is not mounted into sidekick")
+	}
+	for _, r := range p.Resources {
+		for k, v := range r.Inputs {
+			if plainHas(v, testToken) || plainHas(v, "secret-slack") {
+				t.Errorf("%s %s: input %s carries a secret in the clear", r.Type, r.Name, k)
+			}
+		}
+	}
+}
+
+func TestNewFalco_HostModeHasNoSensorReleases(t *testing.T) {
+	p := planFalco(t, ModeHost)
+	if n := len(p.OfType("kubernetes:helm.sh/v3:Release")); n != 1 {
+		t.Errorf("%d releases in host mode, want only falcosidekick", n)
+	}
+	for _, n := range []string{"s1", "a1"} {
+		if p.Named("command:remote:Command", n+"-falco") == nil {
+			t.Errorf("%s: no Falco host step", n)
+		}
+	}
+	svc := p.Named("kubernetes:core/v1:Service", "unit-falco-sidekick-nodes")
+	if svc == nil {
+		t.Fatal("no fixed sidekick Service")
+	}
+	if ip := unwrapPV(unwrapPV(svc.Inputs["spec"]).ObjectValue()["clusterIP"]).StringValue(); ip != "10.43.0.12" {
+		t.Errorf("sidekick ClusterIP %q, want 10.43.0.12", ip)
+	}
+}
+
+func TestNewFalco_DaemonSetModeRunsAsReadOnlyIdentity(t *testing.T) {
+	p := planFalco(t, ModeDaemonSet)
+	if p.Named("command:remote:Command", "s1-falco") != nil {
+		t.Error("daemonset mode installs the host package")
+	}
+	b := p.Named("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "unit-falco-reader-binding")
+	if b == nil {
+		t.Fatal("no reader binding")
+	}
+	subj := unwrapPV(unwrapPV(b.Inputs["subjects"]).ArrayValue()[0]).ObjectValue()
+	if ns := unwrapPV(subj["namespace"]).StringValue(); ns != SensorNamespace {
+		t.Errorf("identity in %q, want %s (where the sensors run)", ns, SensorNamespace)
+	}
+	if _, err := plan.Run("k3s-onprem", "unit", map[string]string{}, nil, func(ctx *pulumi.Context) error {
+		_, err := NewFalco(ctx, "x", &Args{Mode: ModeDaemonSet, Version: "0.42.1", ServiceCIDR: "10.43.0.0/16"})
+		return err
+	}); err == nil {
+		t.Error("daemonset mode without a Kubernetes provider was accepted")
+	}
+}
+
+func unwrapPV(v resource.PropertyValue) resource.PropertyValue {
+	for {
+		switch {
+		case v.IsSecret():
+			v = v.SecretValue().Element
+		case v.IsOutput():
+			v = v.OutputValue().Element
+		default:
+			return v
+		}
+	}
+}
+
+func plainHas(v resource.PropertyValue, s string) bool {
+	switch {
+	case v.IsSecret():
+		return false
+	case v.IsOutput():
+		return !v.OutputValue().Secret && plainHas(v.OutputValue().Element, s)
+	case v.IsString():
+		return strings.Contains(v.StringValue(), s)
+	case v.IsArray():
+		for _, e := range v.ArrayValue() {
+			if plainHas(e, s) {
+				return true
+			}
+		}
+	case v.IsObject():
+		for _, e := range v.ObjectValue() {
+			if plainHas(e, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
