@@ -237,13 +237,16 @@ func TestGraph_K3sAirgap(t *testing.T) {
 	})
 	for _, node := range []string{"dev-server-1", "dev-agent-1"} {
 		bin := mustCmd(t, p, node+"-"+k3s.StepBinary)
-		for _, c := range []string{node + "-k3s-airgap-binary", node + "-k3s-airgap-images"} {
+		for _, c := range []string{bin.Name + "-copy-upload-k3s", bin.Name + "-copy-upload-k3s-airgap-images-amd64.tar.zst"} {
 			cp := p.Named("command:remote:CopyToRemote", c)
 			if cp == nil {
 				t.Fatalf("no %s", c)
 			}
 			if !contains(bin.DependsOn, cp.URN) {
 				t.Errorf("%s runs before %s", bin.Name, c)
+			}
+			if src := cp.Inputs["source"]; !src.IsAsset() || src.AssetValue().Path == "" {
+				t.Errorf("%s does not copy the operator's file", c)
 			}
 		}
 		script := ""

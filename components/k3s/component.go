@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/internal/hoststep"
@@ -111,12 +110,6 @@ func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) 
 	}
 	node := args.Target.Node
 	prev := append([]pulumi.Resource{}, args.After...)
-	var airgap []pulumi.Resource
-	if a := args.Input.Install.Airgap; a != nil {
-		if airgap, err = airgapCopies(ctx, parent, args.Target, a, prev); err != nil {
-			return nil, err
-		}
-	}
 	var last pulumi.Resource
 	for _, s := range steps {
 		deps := prev
@@ -128,7 +121,7 @@ func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) 
 				return nil, fmt.Errorf("%s: no token given", node)
 			}
 		case StepBinary:
-			deps = append(append([]pulumi.Resource{}, prev...), airgap...)
+			o.Uploads = airgapUploads(args.Input.Install.Airgap)
 		}
 		cmd, err := hoststep.Apply(ctx, args.Target, s, o, pulumi.Parent(parent), pulumi.DependsOn(deps))
 		if err != nil {
@@ -155,38 +148,15 @@ func tokenStdin(args *NodeArgs) pulumi.StringInput {
 	return pulumi.ToSecret(pulumi.Sprintf("%s\n", args.AgentToken)).(pulumi.StringOutput)
 }
 
-// airgapCopies uploads the operator's binary (and image tarball) to
-// ArtifactDir; the binary step verifies their checksums before use.
-func airgapCopies(ctx *pulumi.Context, parent pulumi.Resource, t hoststep.Target, a *Airgap, after []pulumi.Resource) ([]pulumi.Resource, error) {
-	files := []struct{ name, src, dst string }{{"airgap-binary", a.BinaryPath, ArtifactDir + "/k3s"}}
+// airgapUploads copies the operator's binary (and image tarball) into the
+// binary step's directory; the step verifies their checksums before use.
+func airgapUploads(a *Airgap) []hoststep.Upload {
+	if a == nil {
+		return nil
+	}
+	up := []hoststep.Upload{{Name: "k3s", Source: pulumi.NewFileAsset(a.BinaryPath)}}
 	if a.ImagesPath != "" {
-		files = append(files, struct{ name, src, dst string }{"airgap-images", a.ImagesPath, ArtifactDir + "/" + path.Base(a.ImagesPath)})
+		up = append(up, hoststep.Upload{Name: path.Base(a.ImagesPath), Source: pulumi.NewFileAsset(a.ImagesPath)})
 	}
-	// CopyToRemote creates only the last element of its remote path, so the
-	// directory is made first (owned by the SSH user, who uploads).
-	prepare := "install -d -m 0700 " + path.Dir(ArtifactDir) + " " + ArtifactDir
-	if t.Sudo {
-		prepare = "sudo -n " + prepare + ` && sudo -n chown "$(id -un)" ` + ArtifactDir
-	}
-	dir, err := remote.NewCommand(ctx, t.Node+"-k3s-airgap-dir", &remote.CommandArgs{
-		Connection: t.Connection,
-		Create:     pulumi.String(prepare),
-		Update:     pulumi.String(prepare),
-	}, pulumi.Parent(parent), pulumi.DependsOn(after))
-	if err != nil {
-		return nil, err
-	}
-	out := []pulumi.Resource{dir}
-	for _, f := range files {
-		c, err := remote.NewCopyToRemote(ctx, t.Node+"-k3s-"+f.name, &remote.CopyToRemoteArgs{
-			Connection: t.Connection,
-			Source:     pulumi.NewFileAsset(f.src),
-			RemotePath: pulumi.String(f.dst),
-		}, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{dir}))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return up
 }

@@ -20,8 +20,6 @@ const (
 	AgentUnitPath       = "/etc/systemd/system/k3s-agent.service"
 	// AirgapImagesDir is where k3s imports image tarballs from at start.
 	AirgapImagesDir = "/var/lib/rancher/k3s/agent/images"
-	// ArtifactDir stages operator-supplied binaries before verification.
-	ArtifactDir = "/var/lib/k3s-onprem/artifacts"
 	// APIPort is the supervisor and API server port (servers and VIP).
 	APIPort = 6443
 )

@@ -162,8 +162,8 @@ func restartKey(steps []hoststep.Step, unit []byte) (string, error) {
 }
 
 // binaryStep installs the pinned binary. Airgap files are copied by the
-// component to ArtifactDir (they are too big for the step's text assets)
-// and verified here against the configured checksums.
+// component into the step's directory as hoststep uploads (too big for text
+// assets) and verified here against the configured checksums.
 func binaryStep(in NodeInput) (hoststep.Step, error) {
 	art, err := artifact(in.Install.Arch)
 	if err != nil {
@@ -171,8 +171,8 @@ func binaryStep(in NodeInput) (hoststep.Step, error) {
 	}
 	vars := map[string]string{
 		"VERSION": in.Cluster.Version, "ARCH": in.Install.Arch, "ARTIFACT": art,
-		"ARTIFACT_DIR": ArtifactDir, "AIRGAP_IMAGES_DIR": AirgapImagesDir,
-		"AIRGAP": "0", "VERIFY_CHECKSUM": "0",
+		"AIRGAP_IMAGES_DIR": AirgapImagesDir,
+		"AIRGAP":            "0", "VERIFY_CHECKSUM": "0",
 	}
 	if in.Install.VerifyChecksum {
 		vars["VERIFY_CHECKSUM"] = "1"

@@ -26,14 +26,14 @@ install_binary() { # SOURCE SHA
 }
 if [ "$AIRGAP" = 1 ]; then
 	if [ "$(installed_sha)" != "$BINARY_SHA256" ]; then
-		src="$ARTIFACT_DIR/k3s"
+		src="$STEP_DIR/upload-k3s"
 		got="$(sha256sum "$src" | cut -d' ' -f1)"
 		[ "$got" = "$BINARY_SHA256" ] || { log "error: $src has sha256 $got, want $BINARY_SHA256"; exit 1; }
 		check_version "$src"
 		install_binary "$src" "$got"
 	fi
 	if [ -n "${IMAGES_NAME:-}" ]; then
-		src="$ARTIFACT_DIR/$IMAGES_NAME" dst="$AIRGAP_IMAGES_DIR/$IMAGES_NAME"
+		src="$STEP_DIR/upload-$IMAGES_NAME" dst="$AIRGAP_IMAGES_DIR/$IMAGES_NAME"
 		if [ ! -f "$dst" ] || [ "$(sha256sum "$dst" | cut -d' ' -f1)" != "$IMAGES_SHA256" ]; then
 			got="$(sha256sum "$src" | cut -d' ' -f1)"
 			[ "$got" = "$IMAGES_SHA256" ] || { log "error: $src has sha256 $got, want $IMAGES_SHA256"; exit 1; }
