@@ -8,6 +8,7 @@ import (
 
 	"k3s-onprem/components/host"
 	"k3s-onprem/components/k3s"
+	"k3s-onprem/components/responder"
 	"k3s-onprem/components/vip"
 )
 
@@ -42,6 +43,9 @@ type Cluster struct {
 	VIP *vip.VIP
 	// K3sServers are the k3s servers in join order (set by the k3s phase).
 	K3sServers []*k3s.Server
+	// Responder is the Falco responder on the servers (set by the
+	// responder phase when enabled; nil otherwise).
+	Responder *responder.Responder
 }
 
 // phase is one deployment stage, wired in its own file (deploy_<x>.go).
@@ -56,6 +60,8 @@ var phases = []phase{
 	{"hosts", deployHosts},
 	{"vip", deployVIP},
 	{"k3s", deployK3s},
+	{"cluster", deployCluster},
+	{"responder", deployResponder},
 	{"falco", deployFalco},
 }
 

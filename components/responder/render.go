@@ -30,6 +30,9 @@ const (
 	localAPIServer = "https://127.0.0.1:6443"
 )
 
+// StepName is the responder's host step (resources <node>-responder).
+const StepName = "responder"
+
 // credentials are the files systemd hands the unit (LoadCredential).
 var credentials = []string{"kubeconfig", "secret", "tls.crt", "tls.key"}
 
@@ -120,7 +123,7 @@ func Step(in StepInput) (hoststep.Step, error) {
 		return hoststep.Step{}, err
 	}
 	return hoststep.Step{
-		Name:   "responder",
+		Name:   StepName,
 		Script: string(script),
 		Files: []hoststep.File{
 			{Path: ConfigPath, Mode: 0o644, Content: cfg},
