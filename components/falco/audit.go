@@ -68,3 +68,20 @@ func RenderAuditWebhookConfig(url string) ([]byte, error) {
 	}
 	return append([]byte("# Managed by k3s-onprem: API server audit webhook to Falco's k8saudit plugin.\n"), b...), nil
 }
+
+// AuditWebhookURL is where a server's audit webhook must point for a Falco
+// mode: loopback in host mode, the fixed k8saudit ClusterIP in daemonset
+// mode. The k3s component renders RenderAuditWebhookConfig(this URL).
+func AuditWebhookURL(mode, serviceCIDR string) (string, error) {
+	switch mode {
+	case ModeHost:
+		return HostAuditURL(), nil
+	case ModeDaemonSet:
+		ip, err := AuditClusterIP(serviceCIDR)
+		if err != nil {
+			return "", err
+		}
+		return ServiceAuditURL(ip), nil
+	}
+	return "", fmt.Errorf("falco.mode %q: want host or daemonset", mode)
+}

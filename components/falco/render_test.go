@@ -1,6 +1,7 @@
 package falco
 
 import (
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -136,5 +137,25 @@ func TestChartVersion(t *testing.T) {
 	}
 	if _, err := ChartVersion("0.40.0"); err == nil {
 		t.Error("an unpinned Falco version got a chart")
+	}
+}
+
+func TestAuditWebhookURL(t *testing.T) {
+	for mode, want := range map[string]string{
+		ModeHost:      "http://127.0.0.1:9765/k8s-audit",
+		ModeDaemonSet: "http://10.43.0.13:9765/k8s-audit",
+	} {
+		got, err := AuditWebhookURL(mode, "10.43.0.0/16")
+		if err != nil || got != want {
+			t.Errorf("%s: %s %v, want %s", mode, got, err, want)
+		}
+	}
+	if _, err := AuditWebhookURL("sidecar", "10.43.0.0/16"); err == nil {
+		t.Error("unknown mode accepted")
+	}
+	for _, a := range AuditWebhookAPIServerArgs() {
+		if !strings.HasPrefix(a, "audit-webhook-") {
+			t.Errorf("unexpected API server arg %q", a)
+		}
 	}
 }
