@@ -1,0 +1,168 @@
+// Package offline evaluates the k3s-cis pack without the Pulumi engine,
+// over the resources of the program run under Pulumi's mocks
+// (stacks.PlanStack). It mirrors policyx's analyzer server: resource
+// policies per resource in pack order with their policy config, stack
+// policies once with every resource, enforcement levels from policy config,
+// disabled policies skipped. cmd/policycheck and the pack's stack tests use
+// it, so `make render` and CI gate on the same code `pulumi preview` runs.
+package offline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+	"k3s-onprem/internal/plan"
+	"k3s-onprem/policy/policies"
+	"k3s-onprem/stacks"
+)
+
+// Violation is one reported finding.
+type Violation struct {
+	Policy  string
+	Level   policyx.EnforcementLevel
+	URN     string
+	Message string
+}
+
+// Stack plans Pulumi.<stack>.yaml in dir offline and returns the pack's
+// view of it: the Env from the stack config and every registered resource.
+// override adjusts the raw config first (tests build weakened stacks with
+// it); it sees the same map PlanStack passes to the program.
+func Stack(dir, stack string, override func(raw map[string]string)) (policies.Env, []policyx.AnalyzerResource, error) {
+	sf, err := stacks.ReadStackFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
+	if err != nil {
+		return policies.Env{}, nil, err
+	}
+	if override != nil {
+		override(sf.Raw)
+	}
+	env := policies.EnvFromConfig(stack, func(key string) (string, bool) {
+		k, ok := cutNamespace(key)
+		if !ok {
+			return "", false
+		}
+		v, ok := sf.Raw[k]
+		return v, ok
+	})
+	p, err := stacks.PlanStack(dir, stack, override)
+	if err != nil {
+		return env, nil, fmt.Errorf("plan %s: %w", stack, err)
+	}
+	return env, Resources(p), nil
+}
+
+func cutNamespace(key string) (string, bool) {
+	prefix := policies.ConfigNamespace + ":"
+	if len(key) <= len(prefix) || key[:len(prefix)] != prefix {
+		return "", false
+	}
+	return key[len(prefix):], true
+}
+
+// Resources converts a plan's resources to what the engine sends an
+// analyzer: type, URN, name, parent, dependencies and the inputs with
+// secrets kept secret.
+func Resources(p *plan.Plan) []policyx.AnalyzerResource {
+	out := make([]policyx.AnalyzerResource, 0, len(p.Resources))
+	for _, r := range p.Resources {
+		out = append(out, policyx.AnalyzerResource{
+			Type:         r.Type,
+			URN:          r.URN,
+			Name:         r.Name,
+			Parent:       r.Parent,
+			Dependencies: r.DependsOn,
+			Properties:   resource.FromResourcePropertyMap(r.Inputs),
+		})
+	}
+	return out
+}
+
+// Evaluate runs the pack over the resources as the engine would.
+func Evaluate(ctx context.Context, pack policyx.PolicyPack, resources []policyx.AnalyzerResource, cfg map[string]policyx.PolicyConfig) ([]Violation, error) {
+	var out []Violation
+	levelOf := func(p policyx.Policy) (policyx.EnforcementLevel, map[string]any) {
+		if c, ok := cfg[p.Name()]; ok {
+			return c.EnforcementLevel, c.Properties
+		}
+		return p.EnforcementLevel(), nil
+	}
+	for _, r := range resources {
+		for _, p := range pack.Policies() {
+			rp, ok := p.(policyx.ResourceValidationPolicy)
+			if !ok {
+				continue
+			}
+			level, props := levelOf(p)
+			if level == policyx.EnforcementLevelDisabled {
+				continue
+			}
+			m := &collector{policy: p.Name(), level: level, urn: r.URN}
+			err := rp.Validate(ctx, policyx.ResourceValidationArgs{Manager: m, Resource: r, Config: props})
+			if err != nil {
+				return nil, fmt.Errorf("policy %s on %s: %w", p.Name(), r.URN, err)
+			}
+			out = append(out, m.found...)
+		}
+	}
+	for _, p := range pack.Policies() {
+		sp, ok := p.(policyx.StackValidationPolicy)
+		if !ok {
+			continue
+		}
+		level, _ := levelOf(p)
+		if level == policyx.EnforcementLevelDisabled {
+			continue
+		}
+		m := &collector{policy: p.Name(), level: level}
+		if err := sp.Validate(ctx, policyx.StackValidationArgs{Manager: m, Resources: resources}); err != nil {
+			return nil, fmt.Errorf("policy %s: %w", p.Name(), err)
+		}
+		out = append(out, m.found...)
+	}
+	return out, nil
+}
+
+// collector is the PolicyManager of one policy call.
+type collector struct {
+	policy string
+	level  policyx.EnforcementLevel
+	urn    string
+	found  []Violation
+}
+
+func (c *collector) ReportViolation(message, urn string) {
+	if urn == "" {
+		urn = c.urn
+	}
+	c.found = append(c.found, Violation{Policy: c.policy, Level: c.level, URN: urn, Message: message})
+}
+
+// Mandatory counts the mandatory violations.
+func Mandatory(vs []Violation) int {
+	n := 0
+	for _, v := range vs {
+		if v.Level == policyx.EnforcementLevelMandatory {
+			n++
+		}
+	}
+	return n
+}
+
+// Policies returns the names of the violated policies, sorted and unique.
+func Policies(vs []Violation) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vs {
+		if !seen[v.Policy] {
+			seen[v.Policy] = true
+			out = append(out, v.Policy)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
