@@ -62,7 +62,7 @@ func asK3sConfig(r policyx.AnalyzerResource) (*k3sConfig, bool) {
 // where names the file for messages.
 func (k *k3sConfig) where() string { return k.file.path + " on " + k.file.host }
 
-// value returns a top-level key, as written ("" key absent).
+// value returns a top-level key as written; ok is false when it is absent.
 func (k *k3sConfig) value(key string) (any, bool) {
 	v, ok := k.m[key]
 	return v, ok
@@ -102,8 +102,6 @@ type args struct {
 	// full: this list is the whole list the component gets (the main file,
 	// or a drop-in that replaces it); otherwise it only appends.
 	full bool
-	// present: the file sets the list at all.
-	present bool
 }
 
 // args reads "<component>-arg" (and "<component>-arg+" in drop-ins). Later
@@ -115,7 +113,6 @@ func (k *k3sConfig) args(component string) args {
 		if !ok {
 			continue
 		}
-		a.present = true
 		if !strings.HasSuffix(key, "+") {
 			a.full = true
 		}

@@ -1,5 +1,5 @@
 // Package policies is the k3s-cis CrossGuard pack: one CIS check per file,
-// each built from a rule (name, CIS ID, what it checks, default level) so
+// each built from a rule (name, CIS ID, what it checks) so
 // the compiled pack (policy/main.go), the offline check (cmd/policycheck)
 // and the tests run the very same code.
 //
@@ -38,10 +38,10 @@ type resourceRule struct {
 	check  func(c *resourceCheck)
 }
 
-// stackRule is one whole-stack check.
+// stackRule is one whole-stack check. It has no config schema: policyx
+// passes policy config properties to resource policies only.
 type stackRule struct {
 	name, cis, what string
-	schema          *policyx.ConfigSchema
 	check           func(c *stackCheck)
 }
 
@@ -162,7 +162,6 @@ func (s stackRule) policy(env *Env, t *tracker) policyx.StackValidationPolicy {
 	return policyx.NewStackValidationPolicy(s.name, policyx.StackValidationPolicyArgs{
 		Description:      description(s.cis, s.what),
 		EnforcementLevel: policyx.EnforcementLevelMandatory,
-		ConfigSchema:     s.schema,
 		ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
 			t.ranStack(s.name)
 			s.check(&stackCheck{env: env, resources: args.Resources, mgr: args.Manager})
