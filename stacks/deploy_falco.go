@@ -7,8 +7,8 @@ import (
 )
 
 // deployFalco wires runtime detection: the Falco step on every node after
-// its host steps, and (once the cluster phase provides a provider)
-// falcosidekick and Falco's read-only identity in the cluster.
+// its host steps, and falcosidekick (forwarding to the outputs and the
+// responder) with Falco's read-only identity in the cluster.
 func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 	if !On(c.Spec.Falco.Enabled) {
 		return nil
@@ -50,6 +50,11 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 	}
 	if len(c.K3sServers) > 0 {
 		args.DeletedWith = c.K3sServers[0]
+	}
+	// The responder phase runs first; sidekick authenticates to it with its
+	// bearer token and verifies it against its CA.
+	if r := c.Responder; r != nil {
+		args.Responder = &falco.ResponderArgs{URL: r.WebhookURL, Token: r.Token, CAPEM: r.CAPEM}
 	}
 	_, err := falco.NewFalco(ctx, c.Spec.ClusterName+"-falco", args)
 	return err

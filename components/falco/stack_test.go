@@ -96,6 +96,14 @@ func TestProd_SidekickPinnedAndURLsSecret(t *testing.T) {
 	if !slack.IsSecret() {
 		t.Errorf("slack URL is not secret: %v", slack)
 	}
+	// The responder phase is on by default: sidekick posts to it with a
+	// bearer token that stays secret.
+	if h := dig(values, "config", "webhook", "customHeaders"); !h.ContainsSecrets() {
+		t.Errorf("responder webhook header is not secret: %v", h)
+	}
+	if a := unwrap(dig(values, "config", "webhook", "address")); !a.IsString() || !strings.HasPrefix(a.StringValue(), "https://") {
+		t.Errorf("responder webhook address %v, want the responder's https URL", a)
+	}
 	// The offline run's URL placeholder appears nowhere in the clear.
 	for _, r := range p.Resources {
 		for k, v := range r.Inputs {
