@@ -100,16 +100,18 @@ func walkSensitive(v property.Value, where string, inSecret bool, out *[]string)
 	}
 }
 
-// plainNonEmpty reports a value that holds data: a non-empty string, a
-// number, or a map or array (the whole structure is the credential).
+// plainNonEmpty reports a scalar that holds data: a non-empty string or a
+// number. A map or array under a sensitive key is a section (falcosidekick's
+// "webhook" output, say), not the credential itself; walkSensitive looks
+// inside it instead.
 func plainNonEmpty(v property.Value) bool {
 	switch {
-	case v.IsComputed(), v.IsNull():
-		return false
 	case v.IsString():
 		return v.AsString() != ""
+	case v.IsNumber():
+		return true
 	}
-	return true
+	return false
 }
 
 // plainRemoteFile checks a CopyToRemote: credential files must have a

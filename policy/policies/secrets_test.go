@@ -40,6 +40,14 @@ func TestSecretsMarkedSecret(t *testing.T) {
 			return res("kubernetes:helm.sh/v3:Release", "falco", map[string]any{"values": map[string]any{
 				"falcosidekick": map[string]any{"config": map[string]any{"slack": map[string]any{"webhookurl": "https://hooks.example/T000/B000/XXX"}}}}})
 		}, 1, "webhookurl"},
+		{"webhook output section with a secret header", func(*testing.T) policyx.AnalyzerResource {
+			return res("kubernetes:helm.sh/v3:Release", "sidekick", map[string]any{"values": map[string]any{"config": map[string]any{"webhook": map[string]any{
+				"address": "https://10.203.0.11:2801/falco", "customHeaders": secret("Authorization:Bearer t0k3n")}}}})
+		}, 0, ""},
+		{"webhook output section with a plain API key", func(*testing.T) policyx.AnalyzerResource {
+			return res("kubernetes:helm.sh/v3:Release", "sidekick", map[string]any{"values": map[string]any{"config": map[string]any{"webhook": map[string]any{
+				"address": "https://hooks.example", "apiKey": "k3y"}}}})
+		}, 1, "values.config.webhook.apiKey"},
 		{"Kubernetes Secret with plain data", func(*testing.T) policyx.AnalyzerResource {
 			return res("kubernetes:core/v1:Secret", "s", map[string]any{"stringData": map[string]any{"token": secret("x"), "url": "https://x"}})
 		}, 1, "stringData.url"},
