@@ -24,7 +24,7 @@ func TestGraph_Responder(t *testing.T) {
 		if !contains(step.DependsOn, gate.URN) {
 			t.Errorf("%s runs before %s", step.Name, gate.Name)
 		}
-		bin := p.Named("command:remote:CopyToRemote", n.Name+"-responder-binary")
+		bin := p.Named("command:remote:CopyToRemote", n.Name+"-"+responder.StepName+"-copy-upload-"+responder.UploadName)
 		if bin == nil || !contains(step.DependsOn, bin.URN) {
 			t.Errorf("%s: binary not copied before the step", n.Name)
 		}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -184,16 +183,11 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 	if err != nil {
 		return nil, err
 	}
-	copyBin, err := remote.NewCopyToRemote(ctx, s.Node+"-responder-binary", &remote.CopyToRemoteArgs{
-		Connection: s.Target.Connection,
-		Source:     pulumi.NewFileAsset(bin),
-		RemotePath: pulumi.String(StagedBinaryPath(sha)),
-	}, child, pulumi.DependsOn(s.After))
-	if err != nil {
-		return nil, err
-	}
-	after := append(append([]pulumi.Resource{copyBin}, s.After...), id.ready...)
-	return hoststep.Apply(ctx, s.Target, step, hoststep.Options{Stdin: stdin}, child, pulumi.DependsOn(after))
+	after := append(append([]pulumi.Resource{}, s.After...), id.ready...)
+	return hoststep.Apply(ctx, s.Target, step, hoststep.Options{
+		Stdin:   stdin,
+		Uploads: []hoststep.Upload{{Name: UploadName, Source: pulumi.NewFileAsset(bin)}},
+	}, child, pulumi.DependsOn(after))
 }
 
 // mustConfig is the configuration the hosts get, for Permissions. Its

@@ -142,7 +142,7 @@ func TestComponent_ServerSteps(t *testing.T) {
 		if cmd == nil {
 			t.Fatalf("%s: no responder step", s.node)
 		}
-		bin := p.Named("command:remote:CopyToRemote", s.node+"-responder-binary")
+		bin := p.Named("command:remote:CopyToRemote", s.node+"-responder-copy-upload-"+UploadName)
 		if bin == nil {
 			t.Fatalf("%s: no binary copy", s.node)
 		}

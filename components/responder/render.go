@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"path"
 	"strconv"
 	"text/template"
 
@@ -26,8 +25,10 @@ const (
 	UnitName       = "k3s-onprem-responder.service"
 	UnitPath       = "/etc/systemd/system/" + UnitName
 	PolicyPath     = "/etc/firewalld/policies/k3s-onprem-responder.xml"
-	stagingDir     = "/var/lib/k3s-onprem/responder"
 	localAPIServer = "https://127.0.0.1:6443"
+	// UploadName is the binary's upload in the step directory
+	// ("$STEP_DIR/upload-responder" on the host).
+	UploadName = "responder"
 )
 
 // StepName is the responder's host step (resources <node>-responder).
@@ -91,14 +92,9 @@ type StepInput struct {
 	Namespace       string
 	TokenSecret     string
 	AllowNamespaces []string
-	// BinarySHA256 is the hex digest of the binary copied for this host.
+	// BinarySHA256 is the hex digest of the binary uploaded for this host;
+	// it is in the command text, so a new build re-runs the step.
 	BinarySHA256 string
-}
-
-// StagedBinaryPath is where the binary is copied before the step checks
-// and installs it; the digest in the name makes a new build a new file.
-func StagedBinaryPath(sha string) string {
-	return path.Join(stagingDir, "k3s-onprem-responder-"+sha[:16])
 }
 
 // Step returns the responder host step for one server.
@@ -132,8 +128,8 @@ func Step(in StepInput) (hoststep.Step, error) {
 		},
 		Vars: map[string]string{
 			"BINARY":         BinaryPath,
-			"BINARY_SRC":     StagedBinaryPath(in.BinarySHA256),
 			"BINARY_SHA256":  in.BinarySHA256,
+			"UPLOAD_NAME":    UploadName,
 			"CONFIG":         ConfigPath,
 			"UNIT":           UnitName,
 			"UNIT_FILE":      UnitPath,

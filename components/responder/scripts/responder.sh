@@ -45,6 +45,7 @@ write_secret() {
 }
 
 restart=0
+BINARY_SRC="$STEP_DIR/upload-$UPLOAD_NAME"
 [ -f "$BINARY_SRC" ] || { log "error: $BINARY_SRC was not copied"; exit 1; }
 echo "$BINARY_SHA256  $BINARY_SRC" | sha256sum -c --quiet - || { log "error: $BINARY_SRC does not match its sha256"; exit 1; }
 if ! cmp -s "$BINARY_SRC" "$BINARY"; then
@@ -53,8 +54,6 @@ if ! cmp -s "$BINARY_SRC" "$BINARY"; then
 	mark_changed
 	restart=1
 fi
-# Only the current binary stays staged.
-find "$(dirname "$BINARY_SRC")" -maxdepth 1 -name 'k3s-onprem-responder-*' ! -path "$BINARY_SRC" -delete
 install_staged
 staged_changed "$CONFIG" "$UNIT_FILE" && restart=1
 staged_changed "$POLICY" && reload_firewall
