@@ -14,10 +14,12 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 		return nil
 	}
 	args := &falco.Args{
-		Mode:        c.Spec.Falco.Mode,
-		Version:     c.Spec.Falco.Version,
-		ServiceCIDR: c.Spec.Network.ServiceCIDR,
-		OutputURLs:  map[string]pulumi.StringInput{},
+		Mode:         c.Spec.Falco.Mode,
+		Version:      c.Spec.Falco.Version,
+		ServiceCIDR:  c.Spec.Network.ServiceCIDR,
+		InternalCIDR: c.Spec.Network.InternalCIDR,
+		ClusterCIDR:  c.Spec.Network.ClusterCIDR,
+		OutputURLs:   map[string]pulumi.StringInput{},
 	}
 	// A server's Falco waits for its k3s health gate, so the container
 	// plugin finds k3s's containerd at its first start; agents are not

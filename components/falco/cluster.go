@@ -10,6 +10,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// Pod labels the charts set (name = chart, instance = release).
+var (
+	sidekickSelector = map[string]string{"app.kubernetes.io/name": "falcosidekick", "app.kubernetes.io/instance": SidekickReleaseName}
+	auditSelector    = map[string]string{"app.kubernetes.io/name": "falco", "app.kubernetes.io/instance": AuditReleaseName}
+)
+
 // inCluster creates the namespaces, Falco's read-only identity,
 // falcosidekick with its fixed node-facing Service, and in daemonset mode
 // the Falco releases.
@@ -35,6 +41,23 @@ func (f *Falco) inCluster(ctx *pulumi.Context, name string, args *Args, sidekick
 		deps = append(deps, sensors)
 	}
 	withDeps := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(deps))
+	// An empty "from" would admit every source; refuse instead.
+	if args.InternalCIDR == "" || args.ClusterCIDR == "" {
+		return fmt.Errorf("falco: the internal and cluster CIDRs are needed for the NetworkPolicies")
+	}
+	sources := []string{args.InternalCIDR, args.ClusterCIDR}
+	if err := networkPolicies(ctx, name+"-netpol", Namespace, sources, []listener{{sidekickSelector, SidekickPort}}, withDeps); err != nil {
+		return err
+	}
+	if args.Mode == ModeDaemonSet {
+		if err := networkPolicies(ctx, name+"-sensors-netpol", SensorNamespace, sources, []listener{
+			{auditSelector, AuditPort},
+			// The sensors listen only for the kubelet's health probes.
+			{map[string]string{"app.kubernetes.io/name": "falco", "app.kubernetes.io/instance": DaemonSetReleaseName}, 8765},
+		}, withDeps); err != nil {
+			return err
+		}
+	}
 	sa, err := readerIdentity(ctx, name, identityNS, withDeps)
 	if err != nil {
 		return err
@@ -153,7 +176,7 @@ func (f *Falco) sidekick(ctx *pulumi.Context, name string, args *Args, ip string
 		return err
 	}
 	_, err = fixedService(ctx, name+"-sidekick-nodes", "falcosidekick-nodes", Namespace, ip, SidekickPort,
-		map[string]string{"app.kubernetes.io/name": "falcosidekick", "app.kubernetes.io/instance": SidekickReleaseName}, opts)
+		sidekickSelector, opts)
 	return err
 }
 
@@ -212,6 +235,6 @@ func sensors(ctx *pulumi.Context, name string, args *Args, sidekickURL string, o
 		return err
 	}
 	_, err = fixedService(ctx, name+"-k8saudit-svc", "falco-k8saudit", SensorNamespace, ip, AuditPort,
-		map[string]string{"app.kubernetes.io/name": "falco", "app.kubernetes.io/instance": AuditReleaseName}, opts)
+		auditSelector, opts)
 	return err
 }

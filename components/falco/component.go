@@ -52,8 +52,11 @@ type Args struct {
 	Version string
 	// ServiceCIDR places the fixed sidekick and audit ClusterIPs.
 	ServiceCIDR string
-	Nodes       []Node
-	Outputs     []Output
+	// InternalCIDR and ClusterCIDR are where the listeners' clients (node
+	// host networks) come from; the NetworkPolicies admit only them.
+	InternalCIDR, ClusterCIDR string
+	Nodes                     []Node
+	Outputs                   []Output
 	// OutputURLs maps an output type to its URL (secret).
 	OutputURLs map[string]pulumi.StringInput
 	// Responder, when set, receives alerts through sidekick's webhook output.

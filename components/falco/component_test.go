@@ -25,6 +25,7 @@ func planFalco(t *testing.T, mode string) *plan.Plan {
 		}
 		_, err = NewFalco(ctx, "unit-falco", &Args{
 			Mode: mode, Version: "0.42.1", ServiceCIDR: "10.43.0.0/16",
+			InternalCIDR: "192.168.122.0/24", ClusterCIDR: "10.42.0.0/16",
 			Nodes: []Node{
 				{Name: "s1", Server: true, Target: hoststep.Target{Node: "s1", Connection: remote.ConnectionArgs{Host: pulumi.String("10.0.0.1")}}},
 				{Name: "a1", Target: hoststep.Target{Node: "a1", Connection: remote.ConnectionArgs{Host: pulumi.String("10.0.0.2")}}},
@@ -150,4 +151,40 @@ func plainHas(v resource.PropertyValue, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestNewFalco_NamespacesHaveNetworkPolicies(t *testing.T) {
+	for _, mode := range []string{ModeHost, ModeDaemonSet} {
+		p := planFalco(t, mode)
+		covered := map[string]int{}
+		for _, np := range p.OfType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
+			covered[unwrapPV(unwrapPV(np.Inputs["metadata"]).ObjectValue()["namespace"]).StringValue()]++
+		}
+		for _, ns := range p.OfType("kubernetes:core/v1:Namespace") {
+			name := unwrapPV(unwrapPV(ns.Inputs["metadata"]).ObjectValue()["name"]).StringValue()
+			if covered[name] < 2 {
+				t.Errorf("%s: namespace %s has %d NetworkPolicies, want default-deny plus its listener", mode, name, covered[name])
+			}
+		}
+	}
+}
+
+func TestNewFalco_ListenersAdmitOnlyTheNodeNetworks(t *testing.T) {
+	p := planFalco(t, ModeDaemonSet)
+	for _, np := range p.OfType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
+		spec := unwrapPV(np.Inputs["spec"]).ObjectValue()
+		ing, ok := spec["ingress"]
+		if !ok {
+			continue
+		}
+		for _, rule := range unwrapPV(ing).ArrayValue() {
+			var cidrs []string
+			for _, peer := range unwrapPV(unwrapPV(rule).ObjectValue()["from"]).ArrayValue() {
+				cidrs = append(cidrs, unwrapPV(unwrapPV(unwrapPV(peer).ObjectValue()["ipBlock"]).ObjectValue()["cidr"]).StringValue())
+			}
+			if strings.Join(cidrs, ",") != "192.168.122.0/24,10.42.0.0/16" {
+				t.Errorf("%s admits %v, want the internal and cluster CIDRs only", np.Name, cidrs)
+			}
+		}
+	}
 }
