@@ -53,10 +53,22 @@ func deployK3s(ctx *pulumi.Context, c *Cluster) error {
 	vipReady := append([]pulumi.Resource{gate}, c.VIP.Ready...)
 	for _, n := range spec.Agents() {
 		h := c.Hosts[n.Name]
-		if _, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
+		a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
 			Target: h.Target, After: append([]pulumi.Resource{h.Ready}, vipReady...),
 			Input: k3sNodeInput(spec, n, 0), AgentToken: agentToken.Result,
-		}); err != nil {
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := k3s.NewMember(ctx, c.K3sServers[0], n.Name, a.Ready); err != nil {
+			return err
+		}
+	}
+	// Removing a server drains it and deletes its Node (k3s then removes
+	// its etcd member); the first server bootstraps the cluster and is not
+	// removable this way.
+	for i, s := range c.K3sServers[1:] {
+		if _, err := k3s.NewMember(ctx, c.K3sServers[0], servers[i+1].Name, s.Gate); err != nil {
 			return err
 		}
 	}

@@ -266,3 +266,28 @@ func TestGraph_K3sAirgap(t *testing.T) {
 		}
 	}
 }
+
+// TestGraph_RemovedNodeIsDrainedFirst: every node but the first server has
+// a membership step on the first server that depends on the node's last
+// k3s step, so removing the node deletes (drains) it before stopping k3s.
+func TestGraph_RemovedNodeIsDrainedFirst(t *testing.T) {
+	p := planStack(t, "prod", nil)
+	sf, _ := ReadStackFile("../Pulumi.prod.yaml")
+	sf.Raw[KeySSHPrivateKey] = Placeholder
+	sf.Raw[KeyFalcoOutputURLs] = `{"slack":"x"}`
+	spec, _ := Decode("prod", sf.Raw)
+	first := spec.Servers()[0].Name
+	for _, n := range spec.Nodes[1:] {
+		member := mustCmd(t, p, first+"-"+k3s.StepMemberPrefix+n.Name)
+		last := k3s.StepGate
+		if n.Role == RoleAgent {
+			last = k3s.StepPermissions
+		}
+		if node := mustCmd(t, p, n.Name+"-"+last); !contains(member.DependsOn, node.URN) {
+			t.Errorf("%s does not depend on %s", member.Name, node.Name)
+		}
+		if host := plan.Str(plan.Connection(member), "host"); host != spec.Servers()[0].SSH.Host {
+			t.Errorf("%s runs on %s, want the first server", member.Name, host)
+		}
+	}
+}

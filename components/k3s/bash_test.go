@@ -21,7 +21,7 @@ func TestScripts_BashSyntax(t *testing.T) {
 		}
 		steps = append(steps, s...)
 	}
-	steps = append(steps, hoststep.Step{Name: StepKubeconfig, Script: script("kubeconfig.sh")})
+	steps = append(steps, hoststep.Step{Name: StepKubeconfig, Script: script("kubeconfig.sh")}, MemberStep("agent-1", 0))
 	for _, s := range steps {
 		b, err := s.Render()
 		if err != nil {
