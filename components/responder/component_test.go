@@ -85,6 +85,7 @@ func TestComponent_Graph(t *testing.T) {
 		"tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert",
 		"kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
 		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "kubernetes:core/v1:Secret",
+		"kubernetes:networking.k8s.io/v1:NetworkPolicy",
 	} {
 		if n := len(p.OfType(typ)); n != 1 {
 			t.Errorf("%s: %d resources, want 1", typ, n)

@@ -3,6 +3,7 @@ package responder
 import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	k8srbac "k8s.io/api/rbac/v1"
@@ -32,6 +33,8 @@ func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.Po
 			Labels: pulumi.StringMap{
 				"app.kubernetes.io/managed-by":       pulumi.String("k3s-onprem"),
 				"pod-security.kubernetes.io/enforce": pulumi.String("restricted"),
+				"pod-security.kubernetes.io/audit":   pulumi.String("restricted"),
+				"pod-security.kubernetes.io/warn":    pulumi.String("restricted"),
 			},
 		},
 	}, opts...)
@@ -39,6 +42,16 @@ func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.Po
 		return nil, err
 	}
 	inNS := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{ns}))
+	// No pod belongs here; should one be created anyway, it talks to nobody.
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-default-deny", &networkingv1.NetworkPolicyArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("default-deny"), Namespace: pulumi.String(namespace), Labels: labels},
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.ToStringArray([]string{"Ingress", "Egress"}),
+		},
+	}, inNS...); err != nil {
+		return nil, err
+	}
 	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Namespace: pulumi.String(namespace), Labels: labels}
 	sa, err := corev1.NewServiceAccount(ctx, name+"-sa", &corev1.ServiceAccountArgs{
 		Metadata: meta,
