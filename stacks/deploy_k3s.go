@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"k3s-onprem/components/falco"
 	"k3s-onprem/components/k3s"
 )
 
@@ -40,8 +41,12 @@ func deployK3s(ctx *pulumi.Context, c *Cluster) error {
 		if gate != nil {
 			after = append(after, gate)
 		}
+		in, err := k3sNodeInput(spec, n, i)
+		if err != nil {
+			return err
+		}
 		s, err := k3s.NewServer(ctx, n.Name, &k3s.NodeArgs{
-			Target: h.Target, After: after, Input: k3sNodeInput(spec, n, i),
+			Target: h.Target, After: after, Input: in,
 			Token: token.Result, AgentToken: agentToken.Result,
 		})
 		if err != nil {
@@ -53,9 +58,13 @@ func deployK3s(ctx *pulumi.Context, c *Cluster) error {
 	vipReady := append([]pulumi.Resource{gate}, c.VIP.Ready...)
 	for _, n := range spec.Agents() {
 		h := c.Hosts[n.Name]
+		in, err := k3sNodeInput(spec, n, 0)
+		if err != nil {
+			return err
+		}
 		a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
 			Target: h.Target, After: append([]pulumi.Resource{h.Ready}, vipReady...),
-			Input: k3sNodeInput(spec, n, 0), AgentToken: agentToken.Result,
+			Input: in, AgentToken: agentToken.Result,
 		})
 		if err != nil {
 			return err
@@ -86,7 +95,7 @@ func deployK3s(ctx *pulumi.Context, c *Cluster) error {
 }
 
 // k3sCluster is the cluster-wide k3s configuration from the spec.
-func k3sCluster(spec *ClusterSpec) k3s.ClusterConfig {
+func k3sCluster(spec *ClusterSpec) (k3s.ClusterConfig, error) {
 	c := k3s.ClusterConfig{
 		Version:      spec.K3s.Version,
 		InternalCIDR: spec.Network.InternalCIDR,
@@ -101,23 +110,40 @@ func k3sCluster(spec *ClusterSpec) k3s.ClusterConfig {
 	for _, e := range spec.PodSecurity.ExemptNamespaces {
 		c.PodSecurity.Exemptions = append(c.PodSecurity.Exemptions, k3s.Exemption{Namespace: e.Namespace, Reason: e.Reason})
 	}
-	return c
+	if On(spec.Falco.Enabled) {
+		// The API server streams audit events to Falco's k8saudit plugin.
+		url, err := falco.AuditWebhookURL(spec.Falco.Mode, spec.Network.ServiceCIDR)
+		if err != nil {
+			return c, err
+		}
+		webhook, err := falco.RenderAuditWebhookConfig(url)
+		if err != nil {
+			return c, err
+		}
+		c.ExtraAPIServerArgs = falco.AuditWebhookAPIServerArgs()
+		c.ExtraServerFiles = map[string][]byte{falco.AuditWebhookConfigPath: webhook}
+	}
+	return c, nil
 }
 
 // k3sNodeInput is the pure input of one node's k3s steps; serverIndex is
 // the node's position among the servers (0 bootstraps the cluster).
-func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) k3s.NodeInput {
+func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) (k3s.NodeInput, error) {
 	node := k3s.NodeConfig{Name: n.Name, Role: n.Role, InternalAddress: n.InternalAddress, InternalInterface: n.InternalInterface}
 	if n.Role == RoleServer && serverIndex > 0 {
 		node.JoinAddress = spec.Servers()[0].InternalAddress
 	}
+	cluster, err := k3sCluster(spec)
+	if err != nil {
+		return k3s.NodeInput{}, err
+	}
 	in := k3s.NodeInput{
-		Cluster: k3sCluster(spec),
+		Cluster: cluster,
 		Node:    node,
 		Install: k3s.Install{ReleaseURL: spec.K3s.ReleaseURL, VerifyChecksum: On(spec.K3s.VerifyChecksum), Arch: n.Arch},
 	}
 	if a := spec.K3s.Airgap; a != nil {
 		in.Install.Airgap = &k3s.Airgap{BinaryPath: a.BinaryPath, BinarySHA256: a.BinarySHA256, ImagesPath: a.ImagesPath, ImagesSHA256: a.ImagesSHA256}
 	}
-	return in
+	return in, nil
 }

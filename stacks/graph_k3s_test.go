@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"k3s-onprem/components/falco"
 	"k3s-onprem/components/k3s"
 	"k3s-onprem/components/responder"
 	"k3s-onprem/components/vip"
@@ -288,6 +289,39 @@ func TestGraph_RemovedNodeIsDrainedFirst(t *testing.T) {
 		}
 		if host := plan.Str(plan.Connection(member), "host"); host != spec.Servers()[0].SSH.Host {
 			t.Errorf("%s runs on %s, want the first server", member.Name, host)
+		}
+	}
+}
+
+// TestGraph_AuditWebhookToFalco: with Falco on, every server's config
+// carries the audit webhook flags and stages the webhook kubeconfig.
+func TestGraph_AuditWebhookToFalco(t *testing.T) {
+	p := planStack(t, "prod", nil)
+	files, staged := map[string]string{}, 0
+	for _, r := range p.OfType("command:remote:CopyToRemote") {
+		remotePath, content, err := plan.CopiedFile(r)
+		if err != nil {
+			continue
+		}
+		files[r.Name] = string(content)
+		if strings.HasSuffix(remotePath, hoststep.StagedName(falco.AuditWebhookConfigPath)) {
+			staged++
+		}
+	}
+	if staged != 3 {
+		t.Errorf("audit webhook config staged on %d servers, want 3", staged)
+	}
+	for _, s := range []string{"server-1", "server-2", "server-3"} {
+		cfg := ""
+		for name, content := range files {
+			if strings.HasPrefix(name, s+"-"+k3s.StepConfig+"-copy-") && strings.Contains(content, "kube-apiserver-arg") {
+				cfg = content
+			}
+		}
+		for _, arg := range falco.AuditWebhookAPIServerArgs() {
+			if !strings.Contains(cfg, arg) {
+				t.Errorf("%s config.yaml lacks %s", s, arg)
+			}
 		}
 	}
 }

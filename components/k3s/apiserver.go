@@ -15,6 +15,9 @@ func ServerFiles(c ClusterConfig) (map[string][]byte, error) {
 		return nil, err
 	}
 	files := map[string][]byte{AuditPolicyPath: audit}
+	for path, content := range c.ExtraServerFiles {
+		files[path] = content
+	}
 	if minor >= 25 {
 		adm, err := RenderAdmissionConfig(c)
 		if err != nil {
@@ -40,7 +43,7 @@ func ServerAPIServerArgs(c ClusterConfig) ([]string, map[string][]byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return apiServerArgs(minor), files, nil
+	return append(apiServerArgs(minor), c.ExtraAPIServerArgs...), files, nil
 }
 
 func sortedKeys(m map[string][]byte) []string {

@@ -61,6 +61,11 @@ type ClusterConfig struct {
 	SELinux bool
 	// PodSecurity is the Pod Security Admission setup (k3s >= 1.25).
 	PodSecurity PodSecurity
+	// Extra kube-apiserver arguments and the server files they reference
+	// (host path -> content), from other components: the audit webhook to
+	// Falco. Kept generic so k3s does not depend on those components.
+	ExtraAPIServerArgs []string
+	ExtraServerFiles   map[string][]byte
 }
 
 // PodSecurity is the cluster-wide Pod Security Admission default.
@@ -145,7 +150,7 @@ func BuildConfig(c ClusterConfig, n NodeConfig) (*Config, error) {
 		}
 		cfg.WriteKubeconfigMode = "0600"
 		cfg.SecretsEncryption = true
-		cfg.KubeAPIServerArg = apiServerArgs(minor)
+		cfg.KubeAPIServerArg = append(apiServerArgs(minor), c.ExtraAPIServerArgs...)
 		cfg.KubeControllerManagerArg = controllerManagerArgs(minor)
 	case RoleAgent:
 		cfg.Server = apiURL(c.VIP)
