@@ -12,10 +12,10 @@ import (
 // sensitiveKeys are property names (lowercase, without - and _) whose values
 // are credentials wherever they appear: the cluster token, the secrets
 // encryption key, keepalived's auth_pass, webhook URLs (they embed the
-// sender's credential), kubeconfigs and SSH keys.
+// sender's credential), kubeconfigs and their client keys, and SSH keys.
 var sensitiveKeys = map[string]bool{
 	"token": true, "agenttoken": true, "password": true, "privatekey": true, "privatekeypassword": true,
-	"kubeconfig": true, "authpass": true, "encryptionkey": true, "secretkey": true, "apikey": true,
+	"kubeconfig": true, "clientkeydata": true, "authpass": true, "encryptionkey": true, "secretkey": true, "apikey": true,
 	"webhook": true, "webhookurl": true, "stdin": true,
 }
 
@@ -24,17 +24,19 @@ func sensitiveKey(k string) bool {
 }
 
 // sensitiveFile reports remote files whose whole content is a credential or
-// embeds one: the token file, the encryption config, keepalived.conf
-// (auth_pass), webhook configs, kubeconfigs, private keys.
+// embeds one in a form the YAML check cannot see: the token files, the
+// encryption config, keepalived.conf (auth_pass), the admin kubeconfig,
+// private keys. Other YAML files (a webhook's kubeconfig, registries.yaml)
+// are judged by what they contain.
 func sensitiveFile(p string) bool {
 	base := strings.ToLower(path.Base(p))
 	switch {
-	case base == "keepalived.conf", base == "k3s.yaml", base == "registries.yaml", strings.HasSuffix(base, ".key"):
+	case base == "keepalived.conf", base == "k3s.yaml", strings.HasSuffix(base, ".key"):
 		return true
 	case strings.Contains(p, "/server/cred/"):
 		return true
 	}
-	for _, s := range []string{"token", "encryption", "webhook", "kubeconfig"} {
+	for _, s := range []string{"token", "encryption", "kubeconfig"} {
 		if strings.Contains(base, s) {
 			return true
 		}

@@ -63,6 +63,17 @@ func TestSecretsMarkedSecret(t *testing.T) {
 		{"keepalived template filled from stdin", func(t *testing.T) policyx.AnalyzerResource {
 			return res("command:remote:CopyToRemote", "k", map[string]any{"connection": conn(nil), "remotePath": keepalivedConf + ".in", "source": textAsset(t, "auth_pass @AUTH_PASS@\n")})
 		}, 0, ""},
+		{"audit webhook kubeconfig without credentials", func(t *testing.T) policyx.AnalyzerResource {
+			return copyFile(t, serverParent, "/var/lib/rancher/k3s/server/audit-webhook.yaml",
+				"apiVersion: v1\nkind: Config\nclusters:\n- cluster: {server: 'http://127.0.0.1:9765/k8s-audit'}\n  name: falco\nusers:\n- name: kube-apiserver\n  user: {}\n")
+		}, 0, ""},
+		{"webhook kubeconfig with a client key", func(t *testing.T) policyx.AnalyzerResource {
+			return copyFile(t, serverParent, "/var/lib/rancher/k3s/server/audit-webhook.yaml",
+				"apiVersion: v1\nkind: Config\nusers:\n- name: kube-apiserver\n  user: {client-key-data: LS0tLS1CRUdJTi}\n")
+		}, 1, "client-key-data"},
+		{"plain cluster token file", func(t *testing.T) policyx.AnalyzerResource {
+			return copyFile(t, serverParent, "/etc/rancher/k3s/cluster-token", "K10abc::server:def\n")
+		}, 1, "cluster-token"},
 		{"token in a k3s config file", func(t *testing.T) policyx.AnalyzerResource {
 			return copyFile(t, serverParent, k3sConfigPath, hardenedServer+"token: K10abc\n")
 		}, 1, "token"},
