@@ -40,17 +40,25 @@ lint: tools
 tools:
 	@test -x "$(STATICCHECK)" || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-## render: write every host file and the resource graph of STACK to out/STACK (offline).
+## render: write every host file, the Kubernetes objects and the resource
+## graph of STACK to out/STACK, then evaluate the policy pack over them
+## (offline; fails on a mandatory violation).
 render:
 	$(GO) run ./cmd/render -stack $(STACK)
+	$(GO) run ./cmd/policycheck -stack $(STACK)
 
 ## bench: mocked Deploy for 3 servers + 3/30/300 agents.
 bench:
 	$(GO) test ./stacks -run '^$$' -bench BenchmarkDeploy -benchmem -benchtime 3x
 
-## policy: build the CrossGuard pack binary.
+## policy: build the CrossGuard pack binary (with its PulumiPolicy.yaml beside it).
 policy:
 	$(GO) build -o bin/k3s-cis ./policy
+	cp policy/PulumiPolicy.yaml bin/PulumiPolicy.yaml
+
+# Per-stack policy config (enforcement levels); prod cannot disable policies.
+POLICY_CONFIG = $(wildcard policy/config/$(STACK).json)
+POLICY_FLAGS = --policy-pack bin/k3s-cis $(if $(POLICY_CONFIG),--policy-pack-config $(POLICY_CONFIG))
 
 check-pulumi:
 	@command -v pulumi >/dev/null 2>&1 || { \
@@ -61,11 +69,11 @@ check-pulumi:
 
 ## preview: pulumi preview of STACK with the policy pack gating it.
 preview: check-pulumi policy
-	pulumi preview --stack $(STACK) --diff --policy-pack bin/k3s-cis
+	pulumi preview --stack $(STACK) --diff $(POLICY_FLAGS)
 
 ## up: pulumi up of STACK with the policy pack gating it.
 up: check-pulumi policy
-	pulumi up --stack $(STACK) --policy-pack bin/k3s-cis
+	pulumi up --stack $(STACK) $(POLICY_FLAGS)
 
 clean:
 	rm -rf out bin

@@ -21,6 +21,9 @@ const (
 	KeyFalcoOutputURLs = "falcoOutputUrls"
 )
 
+// stringKeys are the plain and secret top-level string keys.
+var stringKeys = []string{"clusterName", "environment", KeySSHPrivateKey, KeyFalcoOutputURLs}
+
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
 var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening"}
 
@@ -39,7 +42,10 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 	spec := &ClusterSpec{}
 	var errs field.ErrorList
 	fields := map[string]any{}
-	known := map[string]bool{"clusterName": true, KeySSHPrivateKey: true, KeyFalcoOutputURLs: true}
+	known := map[string]bool{}
+	for _, k := range stringKeys {
+		known[k] = true
+	}
 	for _, k := range objectKeys {
 		known[k] = true
 	}
@@ -50,7 +56,7 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !known[k] {
-			errs = append(errs, field.NotSupported(field.NewPath(k), "(unknown config key)", append([]string{"clusterName"}, objectKeys...)))
+			errs = append(errs, field.NotSupported(field.NewPath(k), "(unknown config key)", append(append([]string{}, stringKeys...), objectKeys...)))
 		}
 	}
 	for _, k := range objectKeys {
@@ -58,9 +64,11 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 			fields[k] = json.RawMessage(v)
 		}
 	}
-	if v, ok := raw["clusterName"]; ok {
-		b, _ := json.Marshal(v)
-		fields["clusterName"] = json.RawMessage(b)
+	for _, k := range []string{"clusterName", "environment"} {
+		if v, ok := raw[k]; ok {
+			b, _ := json.Marshal(v)
+			fields[k] = json.RawMessage(b)
+		}
 	}
 	b, _ := json.Marshal(fields)
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -109,7 +117,7 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 	// are caught by `make render` (which reads the stack file) and by the
 	// config schema in Pulumi.yaml.
 	raw := map[string]string{}
-	for _, k := range append([]string{"clusterName", KeySSHPrivateKey, KeyFalcoOutputURLs}, objectKeys...) {
+	for _, k := range append(append([]string{}, stringKeys...), objectKeys...) {
 		if v, ok := ctx.GetConfig(Project + ":" + k); ok {
 			raw[k] = v
 		}

@@ -13,7 +13,10 @@ const (
 // errors name the key path, e.g. `nodes[2].internalAddress`.
 type ClusterSpec struct {
 	// Name prefixes cluster-wide resources; defaults to the stack name.
-	ClusterName  string       `json:"clusterName,omitempty"`
+	ClusterName string `json:"clusterName,omitempty"`
+	// Environment marks the stack's kind (dev, staging, prod); the policy
+	// pack refuses to disable policies on prod.
+	Environment  string       `json:"environment,omitempty"`
 	Nodes        []Node       `json:"nodes"`
 	SSH          SSH          `json:"ssh"`
 	Network      Network      `json:"network"`
