@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
@@ -40,6 +41,10 @@ var testServers = []struct{ node, addr, arch string }{
 func runResponder(t *testing.T) (*plan.Plan, map[string]string) {
 	t.Helper()
 	outs := map[string]string{}
+	var mu sync.Mutex // ApplyT callbacks run on their own goroutines
+	set := func(k string) func(string) string {
+		return func(v string) string { mu.Lock(); defer mu.Unlock(); outs[k] = v; return v }
+	}
 	p, err := plan.Run("k3s-onprem", "test", nil, nil, func(ctx *pulumi.Context) error {
 		prov, err := kubernetes.NewProvider(ctx, "k3s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("mock")})
 		if err != nil {
@@ -64,8 +69,8 @@ func runResponder(t *testing.T) (*plan.Plan, map[string]string) {
 		if err != nil {
 			return err
 		}
-		r.WebhookURL.ApplyT(func(s string) string { outs["url"] = s; return s })
-		r.CAPEM.ApplyT(func(s string) string { outs["ca"] = s; return s })
+		r.WebhookURL.ApplyT(set("url"))
+		r.CAPEM.ApplyT(set("ca"))
 		return nil
 	})
 	if err != nil {
