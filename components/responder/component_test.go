@@ -1,6 +1,7 @@
 package responder
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,7 +77,9 @@ func runResponder(t *testing.T) (*plan.Plan, map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, outs
+	mu.Lock()
+	defer mu.Unlock()
+	return p, maps.Clone(outs)
 }
 
 func TestComponent_Graph(t *testing.T) {
