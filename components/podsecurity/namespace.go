@@ -38,6 +38,10 @@ const (
 // deliberately allowed in.
 const LabelScrapeMetrics = "k3s-onprem.io/scrape-metrics"
 
+// AnnotationReason records on a Namespace why it enforces less than
+// restricted; the policy pack requires it on every such namespace.
+const AnnotationReason = "k3s-onprem.io/pod-security-reason"
+
 // Namespace is a namespace the program creates, the pod security level its
 // workload needs, and the traffic its workload needs.
 type Namespace struct {

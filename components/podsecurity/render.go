@@ -66,6 +66,9 @@ func Render(cfg Config) (*Manifests, error) {
 		if cfg.Mode == ModePSA {
 			obj.Labels = Labels(ns)
 		}
+		if ns.Enforce != Restricted {
+			obj.Annotations = map[string]string{AnnotationReason: ns.Reason}
+		}
 		m.Namespaces = append(m.Namespaces, obj)
 		managed = append(managed, ns.Name)
 		workloads[ns.Name] = ns.Workloads
