@@ -48,7 +48,7 @@ func deployCluster(ctx *pulumi.Context, c *Cluster) error {
 	if err != nil {
 		return err
 	}
-	after := []pulumi.Resource{ps}
+	after := ps.Ready
 	if On(spec.LoadBalancer.Enabled) {
 		lb, err := loadbalancer.NewLoadBalancer(ctx, spec.ClusterName+"-loadbalancer", &loadbalancer.Args{
 			Config: loadBalancerConfig(spec), Provider: c.KubeProvider, DeletedWith: deletedWith, After: after,

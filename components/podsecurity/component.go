@@ -19,14 +19,17 @@ type Args struct {
 	DeletedWith pulumi.Resource
 }
 
-// PodSecurity is the registered layer. Depending on it means depending on
-// every namespace, patch and policy, so workloads install into namespaces
-// whose rules are already in force.
+// PodSecurity is the registered layer.
 type PodSecurity struct {
 	pulumi.ResourceState
 
 	// Namespaces are the created namespaces, by name.
 	Namespaces map[string]*pcorev1.Namespace
+	// Ready lists every object of the layer. Workloads depend on these
+	// (not on the component: the SDK expands a component into the
+	// children registered so far, and children register concurrently),
+	// so they install into namespaces whose rules are already in force.
+	Ready []pulumi.Resource
 }
 
 // NewPodSecurity registers every object Render returns for args.Config.
@@ -55,6 +58,7 @@ func NewPodSecurity(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 	if err := w.namespaced(m); err != nil {
 		return nil, err
 	}
+	ps.Ready = w.ready
 	return ps, ctx.RegisterResourceOutputs(ps, pulumi.Map{"namespaces": names})
 }
 
@@ -63,6 +67,15 @@ type wiring struct {
 	args       *Args
 	parent     pulumi.Resource
 	namespaces map[string]*pcorev1.Namespace
+	ready      []pulumi.Resource
+}
+
+// add records a registered object for PodSecurity.Ready.
+func (w *wiring) add(r pulumi.Resource, err error) error {
+	if err == nil {
+		w.ready = append(w.ready, r)
+	}
+	return err
 }
 
 // opts are the options of every object; namespaced objects also wait for
@@ -90,7 +103,7 @@ func (w *wiring) cluster(m *Manifests) error {
 		}
 		pol, err := padmissionv1.NewValidatingAdmissionPolicy(w.ctx, ResourceName(p.Kind, p.ObjectMeta),
 			&padmissionv1.ValidatingAdmissionPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.opts("")...)
-		if err != nil {
+		if err := w.add(pol, err); err != nil {
 			return err
 		}
 		b := m.AdmissionBindings[i]
@@ -99,15 +112,15 @@ func (w *wiring) cluster(m *Manifests) error {
 			return err
 		}
 		// The binding names the policy; without it the binding is inert.
-		if _, err := padmissionv1.NewValidatingAdmissionPolicyBinding(w.ctx, ResourceName(b.Kind, b.ObjectMeta),
+		if err := w.add(padmissionv1.NewValidatingAdmissionPolicyBinding(w.ctx, ResourceName(b.Kind, b.ObjectMeta),
 			&padmissionv1.ValidatingAdmissionPolicyBindingArgs{Metadata: Meta(b.ObjectMeta), Spec: bspec},
-			append(w.opts(""), pulumi.DependsOn([]pulumi.Resource{pol}))...); err != nil {
+			append(w.opts(""), pulumi.DependsOn([]pulumi.Resource{pol}))...)); err != nil {
 			return err
 		}
 	}
 	for _, n := range m.Namespaces {
 		res, err := pcorev1.NewNamespace(w.ctx, ResourceName(n.Kind, n.ObjectMeta), &pcorev1.NamespaceArgs{Metadata: Meta(n.ObjectMeta)}, w.opts("")...)
-		if err != nil {
+		if err := w.add(res, err); err != nil {
 			return err
 		}
 		w.namespaces[n.Name] = res
@@ -124,10 +137,10 @@ func (w *wiring) namespaced(m *Manifests) error {
 		// service-account controller races us in a new namespace);
 		// patchForce takes the field over from whoever set it.
 		md.Annotations = pulumi.StringMap{"pulumi.com/patchForce": pulumi.String("true")}
-		if _, err := pcorev1.NewServiceAccountPatch(w.ctx, ResourceName(sa.Kind, sa.ObjectMeta), &pcorev1.ServiceAccountPatchArgs{
+		if err := w.add(pcorev1.NewServiceAccountPatch(w.ctx, ResourceName(sa.Kind, sa.ObjectMeta), &pcorev1.ServiceAccountPatchArgs{
 			Metadata:                     metaPatch(md),
 			AutomountServiceAccountToken: pulumi.BoolPtrFromPtr(sa.AutomountServiceAccountToken),
-		}, w.opts(sa.Namespace)...); err != nil {
+		}, w.opts(sa.Namespace)...)); err != nil {
 			return err
 		}
 	}
@@ -136,8 +149,8 @@ func (w *wiring) namespaced(m *Manifests) error {
 		if err != nil {
 			return err
 		}
-		if _, err := pnetworkingv1.NewNetworkPolicy(w.ctx, ResourceName(p.Kind, p.ObjectMeta),
-			&pnetworkingv1.NetworkPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.opts(p.Namespace)...); err != nil {
+		if err := w.add(pnetworkingv1.NewNetworkPolicy(w.ctx, ResourceName(p.Kind, p.ObjectMeta),
+			&pnetworkingv1.NetworkPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.opts(p.Namespace)...)); err != nil {
 			return err
 		}
 	}

@@ -14,8 +14,8 @@ func (w *wiring) psp(m *Manifests) error {
 		if err != nil {
 			return err
 		}
-		if _, err := ppolicyv1beta1.NewPodSecurityPolicy(w.ctx, ResourceName(p.Kind, p.ObjectMeta),
-			&ppolicyv1beta1.PodSecurityPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.opts("")...); err != nil {
+		if err := w.add(ppolicyv1beta1.NewPodSecurityPolicy(w.ctx, ResourceName(p.Kind, p.ObjectMeta),
+			&ppolicyv1beta1.PodSecurityPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.opts("")...)); err != nil {
 			return err
 		}
 	}
@@ -24,8 +24,8 @@ func (w *wiring) psp(m *Manifests) error {
 		if err != nil {
 			return err
 		}
-		if _, err := prbacv1.NewClusterRole(w.ctx, ResourceName(r.Kind, r.ObjectMeta),
-			&prbacv1.ClusterRoleArgs{Metadata: Meta(r.ObjectMeta), Rules: rules}, w.opts("")...); err != nil {
+		if err := w.add(prbacv1.NewClusterRole(w.ctx, ResourceName(r.Kind, r.ObjectMeta),
+			&prbacv1.ClusterRoleArgs{Metadata: Meta(r.ObjectMeta), Rules: rules}, w.opts("")...)); err != nil {
 			return err
 		}
 	}
@@ -34,8 +34,8 @@ func (w *wiring) psp(m *Manifests) error {
 		if err != nil {
 			return err
 		}
-		if _, err := prbacv1.NewClusterRoleBinding(w.ctx, ResourceName(b.Kind, b.ObjectMeta),
-			&prbacv1.ClusterRoleBindingArgs{Metadata: Meta(b.ObjectMeta), RoleRef: ref, Subjects: subjects}, w.opts("")...); err != nil {
+		if err := w.add(prbacv1.NewClusterRoleBinding(w.ctx, ResourceName(b.Kind, b.ObjectMeta),
+			&prbacv1.ClusterRoleBindingArgs{Metadata: Meta(b.ObjectMeta), RoleRef: ref, Subjects: subjects}, w.opts("")...)); err != nil {
 			return err
 		}
 	}
@@ -49,8 +49,8 @@ func (w *wiring) roleBindings(m *Manifests) error {
 		if err != nil {
 			return err
 		}
-		if _, err := prbacv1.NewRoleBinding(w.ctx, ResourceName(b.Kind, b.ObjectMeta),
-			&prbacv1.RoleBindingArgs{Metadata: Meta(b.ObjectMeta), RoleRef: ref, Subjects: subjects}, w.opts(b.Namespace)...); err != nil {
+		if err := w.add(prbacv1.NewRoleBinding(w.ctx, ResourceName(b.Kind, b.ObjectMeta),
+			&prbacv1.RoleBindingArgs{Metadata: Meta(b.ObjectMeta), RoleRef: ref, Subjects: subjects}, w.opts(b.Namespace)...)); err != nil {
 			return err
 		}
 	}

@@ -163,3 +163,29 @@ func metaOf(md map[string]any) (m metav1.ObjectMeta) {
 	m.Namespace, _ = md["namespace"].(string)
 	return m
 }
+
+func TestComponent_ReadyListsEveryObject(t *testing.T) {
+	cfg := Config{Mode: ModePSA, KubeMinor: 34, Namespaces: testNamespaces, Network: testNetwork}
+	m, err := Render(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	_, err = plan.Run("k3s-onprem", "test", nil, nil, func(ctx *pulumi.Context) error {
+		prov, err := kubernetes.NewProvider(ctx, "k3s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("mock")})
+		if err != nil {
+			return err
+		}
+		ps, err := NewPodSecurity(ctx, "podsecurity", &Args{Config: cfg, Provider: prov})
+		if ps != nil {
+			n = len(ps.Ready)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(m.Objects()) {
+		t.Errorf("Ready has %d resources for %d objects", n, len(m.Objects()))
+	}
+}
