@@ -56,7 +56,9 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 	// The responder phase runs first; sidekick authenticates to it with its
 	// bearer token and verifies it against its CA.
 	if r := c.Responder; r != nil {
-		args.Responder = &falco.ResponderArgs{URL: r.WebhookURL, Token: r.Token, CAPEM: r.CAPEM}
+		// Every rule the responder knows must reach it, including the
+		// DEBUG-level "Run shell untrusted" of the blog's webshell attack.
+		args.Responder = &falco.ResponderArgs{URL: r.WebhookURL, Token: r.Token, CAPEM: r.CAPEM, MinPriority: "debug"}
 	}
 	_, err := falco.NewFalco(ctx, c.Spec.ClusterName+"-falco", args)
 	return err

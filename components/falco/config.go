@@ -89,9 +89,10 @@ func RenderConfig(in ConfigInput) ([]byte, error) {
 		// The packaged unit falco-modern-bpf.service selects the same
 		// driver; saying it here keeps a manual `falco` run consistent.
 		Engine: engine{Kind: "modern_ebpf"},
-		// Notice keeps the k8saudit "Attach/Exec Pod" rule (NOTICE) that
-		// the responder acts on; sidekick filters per output from there.
-		Priority:                  "notice",
+		// Debug: the responder acts on "Run shell untrusted" (the blog's
+		// webshell), which upstream rates DEBUG; sidekick filters each
+		// notification output by its own minimum priority from there.
+		Priority:                  "debug",
 		JSONOutput:                true,
 		JSONIncludeOutputProperty: true,
 		JSONIncludeTagsProperty:   true,
