@@ -59,7 +59,21 @@ func (p *Plan) NodeOf(r *Resource) (string, error) {
 	return host, nil
 }
 
-// CopiedFile returns the remote path and content of a CopyToRemote.
+// CopiedLocalFile returns the remote path and the operator-side path of a
+// CopyToRemote whose source is a file asset (a binary or tarball).
+func CopiedLocalFile(r *Resource) (remotePath, localPath string, ok bool) {
+	src, has := r.Inputs["source"]
+	if !has {
+		return "", "", false
+	}
+	src = unwrap(src)
+	if !src.IsAsset() || !src.AssetValue().IsPath() {
+		return "", "", false
+	}
+	return Str(r.Inputs, "remotePath"), src.AssetValue().Path, true
+}
+
+// CopiedFile returns the remote path and content of a CopyToRemote of text.
 func CopiedFile(r *Resource) (string, []byte, error) {
 	path := Str(r.Inputs, "remotePath")
 	src, ok := r.Inputs["source"]

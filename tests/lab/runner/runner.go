@@ -8,6 +8,7 @@ package runner
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"strings"
 
@@ -70,8 +71,12 @@ func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
 		switch r.Type {
 		case "command:remote:CopyToRemote":
 			remotePath, content, err := plan.CopiedFile(r)
+			if rp, local, ok := plan.CopiedLocalFile(r); ok {
+				remotePath = rp
+				content, err = os.ReadFile(local)
+			}
 			if err != nil {
-				return results, err
+				return results, fmt.Errorf("%s: %w", r.Name, err)
 			}
 			if err := ex.Upload(host, remotePath, content); err != nil {
 				return results, fmt.Errorf("%s: upload %s: %w", r.Name, path.Base(remotePath), err)
