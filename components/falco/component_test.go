@@ -55,13 +55,13 @@ func TestNewFalco_ResponderWebhookIsAuthenticatedAndSecret(t *testing.T) {
 	}
 	webhook := rel.Inputs["values"]
 	for _, k := range []string{"config", "webhook"} {
-		webhook = unwrapPV(webhook).ObjectValue()[resource.PropertyKey(k)]
+		webhook = plan.Unwrap(webhook).ObjectValue()[resource.PropertyKey(k)]
 	}
-	w := unwrapPV(webhook).ObjectValue()
-	if h := w["customHeaders"]; !h.ContainsSecrets() || !strings.Contains(unwrapPV(h).StringValue(), "Authorization:Bearer "+testToken) {
+	w := plan.Unwrap(webhook).ObjectValue()
+	if h := w["customHeaders"]; !h.ContainsSecrets() || !strings.Contains(plan.Unwrap(h).StringValue(), "Authorization:Bearer "+testToken) {
 		t.Errorf("customHeaders %v: want a secret bearer header", h)
 	}
-	if a := unwrapPV(w["address"]).StringValue(); a != "https://192.168.122.100:2801/falco" {
+	if a := plan.Unwrap(w["address"]).StringValue(); a != "https://192.168.122.100:2801/falco" {
 		t.Errorf("webhook address %q", a)
 	}
 	if p.Named("kubernetes:core/v1:ConfigMap", "unit-falco-responder-ca") == nil {
@@ -90,7 +90,7 @@ func TestNewFalco_HostModeHasNoSensorReleases(t *testing.T) {
 	if svc == nil {
 		t.Fatal("no fixed sidekick Service")
 	}
-	if ip := unwrapPV(unwrapPV(svc.Inputs["spec"]).ObjectValue()["clusterIP"]).StringValue(); ip != "10.43.0.12" {
+	if ip := plan.Unwrap(plan.Unwrap(svc.Inputs["spec"]).ObjectValue()["clusterIP"]).StringValue(); ip != "10.43.0.12" {
 		t.Errorf("sidekick ClusterIP %q, want 10.43.0.12", ip)
 	}
 }
@@ -104,8 +104,8 @@ func TestNewFalco_DaemonSetModeRunsAsReadOnlyIdentity(t *testing.T) {
 	if b == nil {
 		t.Fatal("no reader binding")
 	}
-	subj := unwrapPV(unwrapPV(b.Inputs["subjects"]).ArrayValue()[0]).ObjectValue()
-	if ns := unwrapPV(subj["namespace"]).StringValue(); ns != SensorNamespace {
+	subj := plan.Unwrap(plan.Unwrap(b.Inputs["subjects"]).ArrayValue()[0]).ObjectValue()
+	if ns := plan.Unwrap(subj["namespace"]).StringValue(); ns != SensorNamespace {
 		t.Errorf("identity in %q, want %s (where the sensors run)", ns, SensorNamespace)
 	}
 	if _, err := plan.Run("k3s-onprem", "unit", map[string]string{}, nil, func(ctx *pulumi.Context) error {
@@ -113,19 +113,6 @@ func TestNewFalco_DaemonSetModeRunsAsReadOnlyIdentity(t *testing.T) {
 		return err
 	}); err == nil {
 		t.Error("daemonset mode without a Kubernetes provider was accepted")
-	}
-}
-
-func unwrapPV(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
 	}
 }
 
@@ -158,10 +145,10 @@ func TestNewFalco_NamespacesHaveNetworkPolicies(t *testing.T) {
 		p := planFalco(t, mode)
 		covered := map[string]int{}
 		for _, np := range p.OfType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
-			covered[unwrapPV(unwrapPV(np.Inputs["metadata"]).ObjectValue()["namespace"]).StringValue()]++
+			covered[plan.Unwrap(plan.Unwrap(np.Inputs["metadata"]).ObjectValue()["namespace"]).StringValue()]++
 		}
 		for _, ns := range p.OfType("kubernetes:core/v1:Namespace") {
-			name := unwrapPV(unwrapPV(ns.Inputs["metadata"]).ObjectValue()["name"]).StringValue()
+			name := plan.Unwrap(plan.Unwrap(ns.Inputs["metadata"]).ObjectValue()["name"]).StringValue()
 			if covered[name] < 2 {
 				t.Errorf("%s: namespace %s has %d NetworkPolicies, want default-deny plus its listener", mode, name, covered[name])
 			}
@@ -172,15 +159,15 @@ func TestNewFalco_NamespacesHaveNetworkPolicies(t *testing.T) {
 func TestNewFalco_ListenersAdmitOnlyTheNodeNetworks(t *testing.T) {
 	p := planFalco(t, ModeDaemonSet)
 	for _, np := range p.OfType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
-		spec := unwrapPV(np.Inputs["spec"]).ObjectValue()
+		spec := plan.Unwrap(np.Inputs["spec"]).ObjectValue()
 		ing, ok := spec["ingress"]
 		if !ok {
 			continue
 		}
-		for _, rule := range unwrapPV(ing).ArrayValue() {
+		for _, rule := range plan.Unwrap(ing).ArrayValue() {
 			var cidrs []string
-			for _, peer := range unwrapPV(unwrapPV(rule).ObjectValue()["from"]).ArrayValue() {
-				cidrs = append(cidrs, unwrapPV(unwrapPV(unwrapPV(peer).ObjectValue()["ipBlock"]).ObjectValue()["cidr"]).StringValue())
+			for _, peer := range plan.Unwrap(plan.Unwrap(rule).ObjectValue()["from"]).ArrayValue() {
+				cidrs = append(cidrs, plan.Unwrap(plan.Unwrap(plan.Unwrap(peer).ObjectValue()["ipBlock"]).ObjectValue()["cidr"]).StringValue())
 			}
 			if strings.Join(cidrs, ",") != "192.168.122.0/24,10.42.0.0/16" {
 				t.Errorf("%s admits %v, want the internal and cluster CIDRs only", np.Name, cidrs)

@@ -101,7 +101,7 @@ func TestProd_SidekickPinnedAndURLsSecret(t *testing.T) {
 	if h := dig(values, "config", "webhook", "customHeaders"); !h.ContainsSecrets() {
 		t.Errorf("responder webhook header is not secret: %v", h)
 	}
-	if a := unwrap(dig(values, "config", "webhook", "address")); !a.IsString() || !strings.HasPrefix(a.StringValue(), "https://") {
+	if a := plan.Unwrap(dig(values, "config", "webhook", "address")); !a.IsString() || !strings.HasPrefix(a.StringValue(), "https://") {
 		t.Errorf("responder webhook address %v, want the responder's https URL", a)
 	}
 	// The offline run's URL placeholder appears nowhere in the clear.
@@ -130,9 +130,9 @@ func TestProd_FalcoRBACReadOnly(t *testing.T) {
 				continue
 			}
 			roles++
-			for _, rule := range unwrap(r.Inputs["rules"]).ArrayValue() {
-				for _, verb := range unwrap(unwrap(rule).ObjectValue()["verbs"]).ArrayValue() {
-					if v := unwrap(verb).StringValue(); v != "get" && v != "list" && v != "watch" {
+			for _, rule := range plan.Unwrap(r.Inputs["rules"]).ArrayValue() {
+				for _, verb := range plan.Unwrap(plan.Unwrap(rule).ObjectValue()["verbs"]).ArrayValue() {
+					if v := plan.Unwrap(verb).StringValue(); v != "get" && v != "list" && v != "watch" {
 						t.Errorf("mode %q: %s grants %s", mode, r.Name, v)
 					}
 				}
@@ -142,7 +142,7 @@ func TestProd_FalcoRBACReadOnly(t *testing.T) {
 			t.Errorf("mode %q: no Falco role", mode)
 		}
 		for _, b := range p.OfType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding") {
-			if name := plan.Str(unwrap(b.Inputs["roleRef"]).ObjectValue(), "name"); name == "cluster-admin" {
+			if name := plan.Str(plan.Unwrap(b.Inputs["roleRef"]).ObjectValue(), "name"); name == "cluster-admin" {
 				t.Errorf("mode %q: %s binds cluster-admin", mode, b.Name)
 			}
 		}
@@ -169,23 +169,10 @@ func TestProd_DaemonSetModeUsesPinnedChart(t *testing.T) {
 	}
 }
 
-func unwrap(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
-	}
-}
-
 // dig follows object keys, keeping the secret marker of the last value.
 func dig(v resource.PropertyValue, keys ...string) resource.PropertyValue {
 	for _, k := range keys {
-		v = unwrap(v).ObjectValue()[resource.PropertyKey(k)]
+		v = plan.Unwrap(v).ObjectValue()[resource.PropertyKey(k)]
 	}
 	return v
 }

@@ -5,21 +5,16 @@ import (
 	"embed"
 	"fmt"
 	"sort"
-	"text/template"
+
+	"k3s-onprem/internal/tmpl"
 )
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+var templates = tmpl.Must(templateFS, "templates/*.tmpl")
 
-func execute(name string, data any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	return b.Bytes(), nil
-}
+func execute(name string, data any) ([]byte, error) { return templates.Execute(name, data) }
 
 // Port is one firewalld port entry ("6443" or "30000-32767").
 type Port struct {

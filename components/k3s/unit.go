@@ -1,16 +1,16 @@
 package k3s
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
-	"text/template"
+
+	"k3s-onprem/internal/tmpl"
 )
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+var templates = tmpl.Must(templateFS, "templates/*.tmpl")
 
 // UnitPath is the systemd unit of a role: k3s.service for servers,
 // k3s-agent.service for agents (the upstream names, so k3s's own tooling
@@ -39,10 +39,5 @@ func RenderUnit(role string) ([]byte, error) {
 	if role == RoleAgent {
 		token = AgentTokenPath
 	}
-	var b bytes.Buffer
-	err := templates.ExecuteTemplate(&b, "k3s.service.tmpl", struct{ Role, Binary, TokenFile string }{role, BinaryPath, token})
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", UnitPath(role), err)
-	}
-	return b.Bytes(), nil
+	return templates.Execute("k3s.service.tmpl", struct{ Role, Binary, TokenFile string }{role, BinaryPath, token})
 }

@@ -1,16 +1,15 @@
 package responder
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"strconv"
-	"text/template"
 
 	"sigs.k8s.io/yaml"
 
 	"k3s-onprem/internal/hoststep"
 	core "k3s-onprem/internal/responder"
+	"k3s-onprem/internal/tmpl"
 )
 
 //go:embed templates/*.tmpl scripts/*.sh
@@ -143,14 +142,6 @@ func Step(in StepInput) (hoststep.Step, error) {
 	}, nil
 }
 
-func execute(name string, data any) ([]byte, error) {
-	t, err := template.ParseFS(files, "templates/"+name)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	return b.Bytes(), nil
-}
+var templates = tmpl.Must(files, "templates/*.tmpl")
+
+func execute(name string, data any) ([]byte, error) { return templates.Execute(name, data) }

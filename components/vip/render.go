@@ -3,18 +3,18 @@
 package vip
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"net/netip"
 	"regexp"
-	"text/template"
+
+	"k3s-onprem/internal/tmpl"
 )
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+var templates = tmpl.Must(templateFS, "templates/*.tmpl")
 
 // Paths on the servers.
 const (
@@ -105,10 +105,4 @@ func RenderSysctl() []byte {
 	return []byte("# Managed by k3s-onprem: bind to the VIP before holding it\nnet.ipv4.ip_nonlocal_bind = 1\n")
 }
 
-func execute(name string, data any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	return b.Bytes(), nil
-}
+func execute(name string, data any) ([]byte, error) { return templates.Execute(name, data) }

@@ -6,8 +6,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// unwrap removes secret and output wrappers.
-func unwrap(v resource.PropertyValue) resource.PropertyValue {
+// Unwrap removes secret and output wrappers.
+func Unwrap(v resource.PropertyValue) resource.PropertyValue {
 	for {
 		switch {
 		case v.IsSecret():
@@ -26,7 +26,7 @@ func Str(m resource.PropertyMap, key string) string {
 	if !ok {
 		return ""
 	}
-	v = unwrap(v)
+	v = Unwrap(v)
 	if v.IsString() {
 		return v.StringValue()
 	}
@@ -39,7 +39,7 @@ func Connection(r *Resource) resource.PropertyMap {
 	if !ok {
 		return nil
 	}
-	v = unwrap(v)
+	v = Unwrap(v)
 	if !v.IsObject() {
 		return nil
 	}
@@ -66,7 +66,7 @@ func CopiedLocalFile(r *Resource) (remotePath, localPath string, ok bool) {
 	if !has {
 		return "", "", false
 	}
-	src = unwrap(src)
+	src = Unwrap(src)
 	if !src.IsAsset() || !src.AssetValue().IsPath() {
 		return "", "", false
 	}
@@ -80,7 +80,7 @@ func CopiedFile(r *Resource) (string, []byte, error) {
 	if !ok {
 		return "", nil, fmt.Errorf("%s: no source", r.Name)
 	}
-	src = unwrap(src)
+	src = Unwrap(src)
 	if !src.IsAsset() {
 		return "", nil, fmt.Errorf("%s: source is not an asset", r.Name)
 	}
