@@ -94,8 +94,9 @@ func deployK3s(ctx *pulumi.Context, c *Cluster) error {
 	return nil
 }
 
-// k3sCluster is the cluster-wide k3s configuration from the spec.
-func k3sCluster(spec *ClusterSpec) (k3s.ClusterConfig, error) {
+// K3sClusterConfig is the cluster-wide k3s configuration of a spec (the
+// real API server tier starts kube-apiserver from it).
+func K3sClusterConfig(spec *ClusterSpec) (k3s.ClusterConfig, error) {
 	c := k3s.ClusterConfig{
 		Version:      spec.K3s.Version,
 		InternalCIDR: spec.Network.InternalCIDR,
@@ -133,7 +134,7 @@ func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) (k3s.NodeInput, er
 	if n.Role == RoleServer && serverIndex > 0 {
 		node.JoinAddress = spec.Servers()[0].InternalAddress
 	}
-	cluster, err := k3sCluster(spec)
+	cluster, err := K3sClusterConfig(spec)
 	if err != nil {
 		return k3s.NodeInput{}, err
 	}

@@ -10,17 +10,20 @@ import (
 // Placeholder is the value offline runs use for secrets they cannot read.
 const Placeholder = "REDACTED-offline-placeholder"
 
-// PlanStack runs the program for Pulumi.<stack>.yaml in dir under Pulumi's
-// mock monitor: no engine, no CLI, no hosts. Secrets the file does not hold
-// in clear get a placeholder so the graph is complete; override may adjust
-// the raw config first (the lab points the dev stack at its own hosts).
-func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.Plan, error) {
+// DecodeStackFile reads, defaults and validates Pulumi.<stack>.yaml in dir
+// offline, with placeholders for secrets it cannot read.
+func DecodeStackFile(dir, stack string) (*ClusterSpec, error) {
 	sf, err := ReadStackFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
 	if err != nil {
 		return nil, err
 	}
-	raw := sf.Raw
-	secretKeys := []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+	withPlaceholders(sf.Raw)
+	spec, v := Decode(stack, sf.Raw)
+	return spec, v.Err()
+}
+
+// withPlaceholders fills the secret keys a stack file does not hold in clear.
+func withPlaceholders(raw map[string]string) {
 	if _, ok := raw[KeySSHPrivateKey]; !ok {
 		raw[KeySSHPrivateKey] = Placeholder
 	}
@@ -34,6 +37,20 @@ func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.P
 		b, _ := json.Marshal(urls)
 		raw[KeyFalcoOutputURLs] = string(b)
 	}
+}
+
+// PlanStack runs the program for Pulumi.<stack>.yaml in dir under Pulumi's
+// mock monitor: no engine, no CLI, no hosts. Secrets the file does not hold
+// in clear get a placeholder so the graph is complete; override may adjust
+// the raw config first (the lab points the dev stack at its own hosts).
+func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.Plan, error) {
+	sf, err := ReadStackFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
+	if err != nil {
+		return nil, err
+	}
+	raw := sf.Raw
+	secretKeys := []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+	withPlaceholders(raw)
 	if override != nil {
 		override(raw)
 	}

@@ -13,28 +13,33 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"k3s-onprem/components/k3s"
+	"k3s-onprem/stacks"
 	"k3s-onprem/tests/realapi/apiserver"
 )
 
 // TestK3sRenderedServer starts kube-apiserver with exactly what
-// components/k3s renders for a server (config.yaml's kube-apiserver-arg,
+// components/k3s renders for a server of the prod stack (config.yaml's
+// kube-apiserver-arg, including the audit webhook to Falco,
 // kube-controller-manager-arg, secrets-encryption, service and cluster
 // CIDRs, plus the files those args name) and checks the security claims
 // against it. Unlike TestHardenedServer, nothing here is hand-written: if
 // the renderer emits a flag or file the apiserver rejects, this fails.
 func TestK3sRenderedServer(t *testing.T) {
-	cluster := k3s.ClusterConfig{
-		// The renderer keys flags on the minor version; render for the
-		// Kubernetes version the harness actually runs.
-		Version:      apiserver.KubeVersion() + "+k3s1",
-		InternalCIDR: "192.168.122.0/24",
-		ClusterCIDR:  "10.42.0.0/16",
-		ServiceCIDR:  "10.43.0.0/16",
-		VIP:          "192.168.122.100",
-		PodSecurity: k3s.PodSecurity{Exemptions: []k3s.Exemption{
-			{Namespace: "metallb-system", Reason: "MetalLB speakers need hostNetwork and NET_RAW"},
-		}},
+	spec, err := stacks.DecodeStackFile("../..", "prod")
+	if err != nil {
+		t.Fatal(err)
 	}
+	cluster, err := stacks.K3sClusterConfig(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The renderer keys flags on the minor version; render for the
+	// Kubernetes version the harness actually runs.
+	cluster.Version = apiserver.KubeVersion() + "+k3s1"
+	// One configured exemption, to prove podSecurity.exemptNamespaces
+	// reaches the admission config (prod itself has none).
+	cluster.PodSecurity.Exemptions = append(cluster.PodSecurity.Exemptions,
+		k3s.Exemption{Namespace: "metallb-system", Reason: "MetalLB speakers need hostNetwork and NET_RAW"})
 	cfg, err := k3s.BuildConfig(cluster, k3s.NodeConfig{Name: "server-0", Role: k3s.RoleServer, InternalAddress: "192.168.122.11", InternalInterface: "eth1"})
 	if err != nil {
 		t.Fatal(err)
