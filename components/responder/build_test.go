@@ -69,3 +69,25 @@ func TestBuild_CrossCompilesAndCaches(t *testing.T) {
 		t.Fatalf("not an ELF binary: %q", head)
 	}
 }
+
+// Concurrent builds of the same binary (parallel test packages, two
+// deploys) must not trip over each other's temporary files.
+func TestBuild_ConcurrentBuildsOfOneBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the responder")
+	}
+	b := Builder{CacheDir: t.TempDir()}
+	const builders = 6
+	errs := make(chan error, builders)
+	for i := 0; i < builders; i++ {
+		go func() {
+			_, _, err := b.Binary("amd64")
+			errs <- err
+		}()
+	}
+	for i := 0; i < builders; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
