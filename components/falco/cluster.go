@@ -71,17 +71,26 @@ func (f *Falco) inCluster(ctx *pulumi.Context, name string, args *Args, sidekick
 	return nil
 }
 
+// sensorsPrivilegedReason says why the DaemonSet sensors' namespace enforces
+// privileged (the policy pack requires a reason on every relaxed namespace).
+const sensorsPrivilegedReason = "Falco sensors load the eBPF probe and read host state: privileged, hostPID and host mounts"
+
+// namespace creates a namespace enforcing level; audit and warn stay
+// restricted so anything beyond restricted is still reported, and a level
+// other than restricted carries its reason.
 func namespace(ctx *pulumi.Context, resName, ns, level string, opts []pulumi.ResourceOption) (*corev1.Namespace, error) {
-	return corev1.NewNamespace(ctx, resName, &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(ns),
-			Labels: pulumi.StringMap{
-				"pod-security.kubernetes.io/enforce": pulumi.String(level),
-				"pod-security.kubernetes.io/audit":   pulumi.String(level),
-				"pod-security.kubernetes.io/warn":    pulumi.String(level),
-			},
+	meta := &metav1.ObjectMetaArgs{
+		Name: pulumi.String(ns),
+		Labels: pulumi.StringMap{
+			"pod-security.kubernetes.io/enforce": pulumi.String(level),
+			"pod-security.kubernetes.io/audit":   pulumi.String("restricted"),
+			"pod-security.kubernetes.io/warn":    pulumi.String("restricted"),
 		},
-	}, opts...)
+	}
+	if level != "restricted" {
+		meta.Annotations = pulumi.StringMap{"k3s-onprem.io/pod-security-reason": pulumi.String(sensorsPrivilegedReason)}
+	}
+	return corev1.NewNamespace(ctx, resName, &corev1.NamespaceArgs{Metadata: meta}, opts...)
 }
 
 // readerIdentity is the ServiceAccount, the get/list/watch ClusterRole

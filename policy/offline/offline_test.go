@@ -363,3 +363,14 @@ func TestPolicyConfig_GuardsCatchDisabledOnProd(t *testing.T) {
 		}
 	}
 }
+
+// Falco's DaemonSet mode adds a privileged sensors namespace; it must carry
+// its reason and still pass the pack.
+func TestFalcoDaemonSetModePassesThePack(t *testing.T) {
+	daemonset := func(raw map[string]string) {
+		editJSON(t, raw, "falco", func(v map[string]any) { v["mode"] = "daemonset" })
+	}
+	if vs := check(t, "prod", daemonset, nil, nil); len(vs) > 0 {
+		t.Fatalf("%d violations:\n%s", len(vs), dump(vs))
+	}
+}
