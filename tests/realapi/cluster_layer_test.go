@@ -168,6 +168,8 @@ func TestClusterLayer(t *testing.T) {
 	}
 	user := kubernetes.NewForConfigOrDie(srv.ImpersonatedConfig("system:serviceaccount:"+userNS+":fake-user",
 		"system:serviceaccounts", "system:serviceaccounts:"+userNS, "system:authenticated"))
+	waitUntilAllowed(t, user, userNS, "create", "", "pods")
+	waitUntilAllowed(t, user, userNS, "create", "apps", "deployments")
 
 	t.Run("EditorsPrivilegedDeploymentYieldsNoPods", func(t *testing.T) {
 		ctx := testCtx(t)

@@ -93,6 +93,8 @@ func TestHardenedServer(t *testing.T) {
 	user := kubernetes.NewForConfigOrDie(srv.ImpersonatedConfig(
 		"system:serviceaccount:"+userNS+":fake-user",
 		"system:serviceaccounts", "system:serviceaccounts:"+userNS, "system:authenticated"))
+	waitUntilAllowed(t, user, userNS, "create", "", "pods")
+	waitUntilAllowed(t, user, userNS, "create", "apps", "deployments")
 
 	t.Run("CommandLineMergesLikeK3s", func(t *testing.T) {
 		args := strings.Join(srv.Args(), " ")

@@ -13,6 +13,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -244,4 +245,25 @@ func secretInEtcd(t *testing.T, srv *apiserver.Server, cs kubernetes.Interface, 
 		t.Errorf("secret read back: %v, %q", err, got.Data["value"])
 	}
 	return raw
+}
+
+// waitUntilAllowed polls a SelfSubjectAccessReview as the given client until
+// it may do verb on resource in ns. The "edit" ClusterRole is aggregated by
+// kube-controller-manager after start, so a fresh binding to it grants
+// nothing for the first moments; a loaded machine stretches that window.
+func waitUntilAllowed(t *testing.T, cs kubernetes.Interface, ns, verb, group, res string) {
+	t.Helper()
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Group: group, Resource: res},
+	}}
+	err := wait.PollUntilContextTimeout(testCtx(t), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
+		if err != nil {
+			return false, nil
+		}
+		return got.Status.Allowed, nil
+	})
+	if err != nil {
+		t.Fatalf("never allowed to %s %s in %s: %v", verb, res, ns, err)
+	}
 }
