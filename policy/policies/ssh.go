@@ -10,11 +10,14 @@ import (
 // CopyFile), the only resources that open SSH connections.
 func (c *resourceCheck) isRemote() bool { return strings.HasPrefix(c.r.Type, "command:remote:") }
 
-// connection returns the resource's SSH connection. ok is false when it is
-// missing or not known yet (preview), in which case nothing can be judged.
+// connection returns a command:remote:* resource's SSH connection. ok is
+// false for other resources and when the connection is missing or not
+// known yet (preview), in which case nothing can be judged.
 func (c *resourceCheck) connection() (conn property.Map, ok bool) {
-	v := at(c.props, "connection")
-	return v.Map()
+	if !c.isRemote() {
+		return property.Map{}, false
+	}
+	return at(c.props, "connection").Map()
 }
 
 // connHost names the connection's target for messages.

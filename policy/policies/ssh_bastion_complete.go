@@ -8,9 +8,6 @@ var sshBastionComplete = resourceRule{
 	cis:  "CIS Linux 5.2 (SSH), no k3s CIS control",
 	what: "a bastion (connection.proxy) names its host and pins its host key",
 	check: func(c *resourceCheck) {
-		if !c.isRemote() {
-			return
-		}
 		conn, ok := c.connection()
 		if !ok {
 			return

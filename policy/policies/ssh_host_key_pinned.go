@@ -13,9 +13,6 @@ var sshHostKeyPinned = resourceRule{
 	cis:  "CIS Linux 5.2 (SSH), no k3s CIS control",
 	what: "every command:remote:* connection pins the node's SSH host key (connection.hostKey)",
 	check: func(c *resourceCheck) {
-		if !c.isRemote() {
-			return
-		}
 		conn, ok := c.connection()
 		if !ok {
 			return

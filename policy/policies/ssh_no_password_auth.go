@@ -9,9 +9,6 @@ var sshNoPasswordAuth = resourceRule{
 	cis:  "CIS Linux 5.2.x (PasswordAuthentication no), no k3s CIS control",
 	what: "SSH connections and their bastion hop authenticate with a key or agent, never a password",
 	check: func(c *resourceCheck) {
-		if !c.isRemote() {
-			return
-		}
 		conn, ok := c.connection()
 		if !ok {
 			return

@@ -2,7 +2,6 @@ package realapi_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -18,7 +17,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
@@ -191,25 +189,7 @@ func TestHardenedServer(t *testing.T) {
 		if !warnings.contains(`would violate PodSecurity "restricted:latest"`) {
 			t.Errorf("creating the privileged Deployment gave no Pod Security warning; warnings: %q", warnings.texts)
 		}
-		var msg string
-		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-			rss, err := admin.AppsV1().ReplicaSets(userNS).List(ctx, metav1.ListOptions{LabelSelector: "app=privileged-deploy"})
-			if err != nil {
-				return false, err
-			}
-			for _, rs := range rss.Items {
-				for _, c := range rs.Status.Conditions {
-					if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
-						msg = c.Message
-						return true, nil
-					}
-				}
-			}
-			return false, nil
-		})
-		if err != nil {
-			t.Fatalf("ReplicaSet never reported ReplicaFailure: %v", err)
-		}
+		msg := replicaFailure(t, admin, userNS, "app=privileged-deploy")
 		if !strings.Contains(msg, `violates PodSecurity "restricted:latest"`) {
 			t.Errorf("ReplicaFailure message %q does not name Pod Security", msg)
 		}
