@@ -86,12 +86,11 @@ func kubeletArgs() []string {
 	}
 }
 
-// kubeProxyArgs keep kube-proxy (which runs inside the k3s process, so
-// inside the unit's sandbox) from writing /proc/sys, which
-// ProtectKernelTunables makes read-only:
-//   - the conntrack values 0 mean "leave the kernel's setting"; without
-//     them k3s and kube-proxy set nf_conntrack_max and two TCP timeouts and
-//     fail to start on a read-only /proc/sys;
+// kubeProxyArgs:
+//   - the conntrack values 0 mean "leave the kernel's setting": k3s and
+//     kube-proxy do not write nf_conntrack_max and the two TCP timeouts
+//     (added when the unit made /proc/sys read-only; the unit no longer
+//     does, see README.md "Unit sandboxing");
 //   - nodeport-addresses limited to the internal network means no NodePort
 //     on 127.0.0.1, so kube-proxy does not need route_localnet=1 (which is
 //     also the CVE-2020-8558 exposure).
