@@ -59,8 +59,8 @@ func TestUnit_SystemdAnalyzeVerify(t *testing.T) {
 // TestUnit_Sandboxing pins the usual k3s settings and the one sandboxing
 // option k3s's children tolerate, and refuses the options that break them:
 // a private mount namespace, a UTS namespace, or a seccomp filter that runc
-// and every container would inherit (TestLab_K3sUnitSandbox in tests/lab
-// shows each failure under the real systemd).
+// and every container would inherit (TestLab_K3sUnitSandbox in
+// tests/lab/k3sunit shows each failure under the real systemd).
 func TestUnit_Sandboxing(t *testing.T) {
 	for _, role := range []string{RoleServer, RoleAgent} {
 		u, err := RenderUnit(role)

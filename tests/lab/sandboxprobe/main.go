@@ -3,7 +3,7 @@
 // that k3s's children make (kubelet, containerd, runc, CNI plugins) and
 // reports, per check, whether the unit's sandbox lets them through. It runs
 // nothing of Kubernetes. See README.md for the checks and what each
-// stands for; TestLab_K3sUnitSandbox (tests/lab) is its only user.
+// stands for; TestLab_K3sUnitSandbox (tests/lab/k3sunit) is its only user.
 //
 // It writes one line per check ("PASS <check> <detail>" or "FAIL <check>
 // <error>") to -out and to stdout (the journal), then "DONE", then tells
