@@ -156,7 +156,8 @@ func runProbeUnit(t *testing.T, lab *labhost.Lab, host string, unit []byte, nonc
 	dropIn := fmt.Sprintf("[Service]\nExecStart=\nExecStart=%s -out %s -nonce %s -kubelet-dir %s -volume %s -hostpaths %s -state-dirs %s\n",
 		probeBinary, probeResults, nonce, kubeletDir, probeVolume, strings.Join(probeHostPaths, ","), strings.Join(probeStateDirs, ","))
 	dir := "/etc/systemd/system/" + k3s.UnitName(k3s.RoleServer) + ".d"
-	lab.MustRun(t, host, "mkdir -p "+dir+" && rm -f "+probeResults)
+	// Stopped first: a previous case that failed half-way may have left it running.
+	lab.MustRun(t, host, "systemctl stop k3s.service 2>/dev/null; mkdir -p "+dir+" && rm -f "+probeResults)
 	if err := lab.Upload(host, dir+"/50-sandbox-probe.conf", []byte(dropIn)); err != nil {
 		t.Fatal(err)
 	}
