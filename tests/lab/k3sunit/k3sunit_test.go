@@ -52,7 +52,9 @@ var (
 func TestLab_K3sUnitSandbox(t *testing.T) {
 	// Its own subnet: the lab's per-subnet lock does not make it wait for
 	// the other lab tests.
-	lab := labhost.Start(t, []labhost.HostSpec{{Name: "k3s-unit", Addresses: []string{"10.209.0.11"}}})
+	// CAP_SYSLOG: see kmsgNode.
+	lab := labhost.StartWith(t, []labhost.HostSpec{{Name: "k3s-unit", Addresses: []string{"10.209.0.11"}}},
+		labhost.Options{Capabilities: []string{"CAP_SYSLOG"}})
 	probe := buildProbe(t)
 	const host = "k3s-unit"
 	nonce := randomHex(t)
@@ -215,11 +217,13 @@ func prepareProbeHost(t *testing.T, lab *labhost.Lab, host, nonce string) {
 	kmsgNode(t, lab, host)
 }
 
-// kmsgNode makes sure the host has /dev/kmsg. systemd-nspawn does not
-// create it in a container (a real host always has it, and kubelet opens
-// it); the lab host gets the real device node (char 1:11), which the
-// container may open: nspawn keeps CAP_SYS_ADMIN, which the kernel accepts
-// for reading the kernel log in place of CAP_SYSLOG.
+// kmsgNode makes sure the host has /dev/kmsg as a real host does (kubelet
+// opens it). systemd-nspawn neither creates it in a container nor keeps
+// CAP_SYSLOG, which reading it needs when the machine has
+// kernel.dmesg_restrict=1; so the lab host is booted with CAP_SYSLOG (as a
+// real host's root has) and gets the real device node (char 1:11). The
+// check fails the test if the node still cannot be read: then the probe's
+// kmsg check would prove nothing.
 func kmsgNode(t *testing.T, lab *labhost.Lab, host string) {
 	t.Helper()
 	out := lab.MustRun(t, host, "if [ -e /dev/kmsg ]; then echo present; else mknod -m 0600 /dev/kmsg c 1 11 && echo created; fi; head -c 0 /dev/kmsg && echo readable")

@@ -296,6 +296,9 @@ func (l *Lab) startHost(h *Host) error {
 		// The harness wrote these files; nspawn must not replace them.
 		"--resolv-conf=off", "--timezone=off", "--link-journal=no",
 	}
+	for _, c := range l.extraCaps {
+		args = append(args, "--capability="+c)
+	}
 	cmd := exec.Command("sh", args...)
 	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network", "LAB_CGROUPS="+strings.Join(h.cgroups, " "))
 	cmd.Stdout, cmd.Stderr = console, console

@@ -66,6 +66,10 @@ type Options struct {
 	// RootFS overrides the rootfs directory (default: env LAB_ROOTFS, else
 	// what tests/lab/rootfs.sh --path prints).
 	RootFS string
+	// Capabilities are kept in the hosts' bounding set on top of nspawn's
+	// default set and CAP_NET_ADMIN, e.g. "CAP_SYSLOG" for a test that
+	// needs /dev/kmsg as on a real host.
+	Capabilities []string
 }
 
 // Host is one booted host.
@@ -125,6 +129,8 @@ type Lab struct {
 	// created lists undo steps in creation order; Close runs them backwards.
 	created []undo
 	logf    func(string, ...any)
+	// extraCaps is Options.Capabilities.
+	extraCaps []string
 }
 
 type undo struct {
@@ -175,6 +181,12 @@ func StartWith(t testing.TB, hosts []HostSpec, o Options) *Lab {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, c := range o.Capabilities {
+		if !strings.HasPrefix(c, "CAP_") || strings.ContainsAny(c, " ,") {
+			t.Fatalf("labhost: capability %q: want one name like CAP_SYSLOG", c)
+		}
+	}
+	l.extraCaps = o.Capabilities
 	// Registered before anything exists, so a failure at any later point
 	// (including t.Fatal below) still removes what was made.
 	t.Cleanup(func() {
