@@ -42,8 +42,8 @@ var (
 	probeStateDirs = []string{"/var/lib/rancher", "/run/k3s", "/etc/rancher"}
 )
 
-// TestLab_K3sUnitSandbox installs the rendered k3s unit (k3s.RenderUnit,
-// what the dev stack's k3s-service step installs) on a lab host with a
+// TestLab_K3sUnitSandbox installs the rendered k3s units, server and agent
+// (k3s.RenderUnit, what the dev stack's k3s-service step installs), on a lab host with a
 // drop-in that replaces only ExecStart by the sandbox probe
 // (tests/lab/sandboxprobe), starts it under the host's real systemd and
 // checks that everything kubelet, runc and the CNI plugins need works in
@@ -63,12 +63,17 @@ func TestLab_K3sUnitSandbox(t *testing.T) {
 	}
 	prepareProbeHost(t, lab, host, nonce)
 
-	rendered, err := k3s.RenderUnit(k3s.RoleServer)
-	if err != nil {
-		t.Fatal(err)
+	rendered := map[string][]byte{}
+	for _, role := range []string{k3s.RoleServer, k3s.RoleAgent} {
+		u, err := k3s.RenderUnit(role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered[role] = u
 	}
-	old := append(append([]byte{}, rendered...), []byte(strings.Join(oldK3sSandboxing, "\n")+"\n")...)
-	if !strings.HasSuffix(strings.TrimSpace(string(rendered)), "LockPersonality=yes") {
+	server := rendered[k3s.RoleServer]
+	old := append(append([]byte{}, server...), []byte(strings.Join(oldK3sSandboxing, "\n")+"\n")...)
+	if !strings.HasSuffix(strings.TrimSpace(string(server)), "LockPersonality=yes") {
 		// The old directives are appended to the [Service] section.
 		t.Fatal("the rendered unit no longer ends in its [Service] section; adjust how the old unit is built")
 	}
@@ -81,27 +86,11 @@ func TestLab_K3sUnitSandbox(t *testing.T) {
 		allChecks = append(allChecks, "write:"+d)
 	}
 
-	t.Run("rendered unit: every check passes", func(t *testing.T) {
-		res := runProbeUnit(t, lab, host, rendered, nonce, func() {
-			if !hostSeesMount(t, lab, host, probeVolume) {
-				t.Errorf("the probe's tmpfs on %s is not in the host's /proc/1/mountinfo", probeVolume)
-			}
-			for _, d := range append(append([]string{}, probeHostPaths...), subDirs(probeStateDirs)...) {
-				p := filepath.Join(d, "written-by-probe")
-				if got := strings.TrimSpace(lab.MustRun(t, host, "cat "+p)); got != nonce {
-					t.Errorf("host's %s = %q, want the probe's %q", p, got, nonce)
-				}
-			}
+	for _, role := range []string{k3s.RoleServer, k3s.RoleAgent} {
+		t.Run("rendered "+k3s.UnitName(role)+": every check passes", func(t *testing.T) {
+			testRenderedUnit(t, lab, host, role, rendered[role], nonce, allChecks)
 		})
-		for _, c := range allChecks {
-			if r, ok := res[c]; !ok || !r.pass {
-				t.Errorf("check %s under the rendered unit: %+v (present %v)", c, r, ok)
-			}
-		}
-		if len(res) != len(allChecks) {
-			t.Errorf("probe reported %d checks, want %d: %v", len(res), len(allChecks), res)
-		}
-	})
+	}
 
 	t.Run("old sandboxing: the probe fails what it breaks", func(t *testing.T) {
 		// What each old directive breaks, by check.
@@ -115,7 +104,7 @@ func TestLab_K3sUnitSandbox(t *testing.T) {
 			"hostpath:/tmp/sandbox-probe-hostpath":       "PrivateTmp (another /tmp)",
 			"hostpath:/home/sandbox-probe-hostpath":      "ProtectHome (empty /home)",
 		}
-		res := runProbeUnit(t, lab, host, old, nonce, func() {
+		res := runProbeUnit(t, lab, host, k3s.RoleServer, old, nonce, func() {
 			if hostSeesMount(t, lab, host, probeVolume) {
 				t.Errorf("under the old unit the probe's tmpfs on %s reached the host; the check proves nothing", probeVolume)
 			}
@@ -146,31 +135,33 @@ type probeResult struct {
 	detail string
 }
 
-// runProbeUnit installs unit as k3s.service with a drop-in that only
+// runProbeUnit installs unit as role's unit (k3s.service or
+// k3s-agent.service) with a drop-in that only
 // swaps ExecStart for the probe, starts it (Type=notify: start returns once
 // the probe has run every check), lets whileRunning look from the host's
 // side, stops it and returns the probe's results by check.
-func runProbeUnit(t *testing.T, lab *labhost.Lab, host string, unit []byte, nonce string, whileRunning func()) map[string]probeResult {
+func runProbeUnit(t *testing.T, lab *labhost.Lab, host, role string, unit []byte, nonce string, whileRunning func()) map[string]probeResult {
 	t.Helper()
-	if err := lab.UploadMode(host, k3s.UnitPath(k3s.RoleServer), unit, 0o600); err != nil {
+	name := k3s.UnitName(role)
+	if err := lab.UploadMode(host, k3s.UnitPath(role), unit, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	dropIn := fmt.Sprintf("[Service]\nExecStart=\nExecStart=%s -out %s -nonce %s -kubelet-dir %s -volume %s -hostpaths %s -state-dirs %s\n",
 		probeBinary, probeResults, nonce, kubeletDir, probeVolume, strings.Join(probeHostPaths, ","), strings.Join(probeStateDirs, ","))
-	dir := "/etc/systemd/system/" + k3s.UnitName(k3s.RoleServer) + ".d"
+	dir := "/etc/systemd/system/" + name + ".d"
 	// Stopped first: a previous case that failed half-way may have left it running.
-	lab.MustRun(t, host, "systemctl stop k3s.service 2>/dev/null; mkdir -p "+dir+" && rm -f "+probeResults)
+	lab.MustRun(t, host, "systemctl stop k3s.service k3s-agent.service 2>/dev/null; mkdir -p "+dir+" && rm -f "+probeResults)
 	if err := lab.Upload(host, dir+"/50-sandbox-probe.conf", []byte(dropIn)); err != nil {
 		t.Fatal(err)
 	}
-	if out, errOut, err := lab.Run(host, "systemctl daemon-reload && timeout 60 systemctl start k3s.service", nil); err != nil {
-		journal, _, _ := lab.Run(host, "journalctl -u k3s.service --no-pager -n 50", nil)
-		t.Fatalf("start k3s.service (probe): %v\n%s%s\njournal:\n%s", err, out, errOut, journal)
+	if out, errOut, err := lab.Run(host, "systemctl daemon-reload && timeout 60 systemctl start "+name, nil); err != nil {
+		journal, _, _ := lab.Run(host, "journalctl -u "+name+" --no-pager -n 50", nil)
+		t.Fatalf("start %s (probe): %v\n%s%s\njournal:\n%s", name, err, out, errOut, journal)
 	}
 	raw := lab.MustRun(t, host, "cat "+probeResults)
 	t.Logf("probe results:\n%s", raw)
 	whileRunning()
-	lab.MustRun(t, host, "systemctl stop k3s.service")
+	lab.MustRun(t, host, "systemctl stop "+name)
 	if hostSeesMount(t, lab, host, probeVolume) {
 		t.Errorf("the probe's tmpfs on %s is still mounted after stop", probeVolume)
 	}
@@ -270,4 +261,29 @@ func randomHex(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// testRenderedUnit runs the probe under the rendered unit of role and wants
+// every check to pass, also seen from the host's side.
+func testRenderedUnit(t *testing.T, lab *labhost.Lab, host, role string, unit []byte, nonce string, allChecks []string) {
+	t.Helper()
+	res := runProbeUnit(t, lab, host, role, unit, nonce, func() {
+		if !hostSeesMount(t, lab, host, probeVolume) {
+			t.Errorf("the probe's tmpfs on %s is not in the host's /proc/1/mountinfo", probeVolume)
+		}
+		for _, d := range append(append([]string{}, probeHostPaths...), subDirs(probeStateDirs)...) {
+			p := filepath.Join(d, "written-by-probe")
+			if got := strings.TrimSpace(lab.MustRun(t, host, "cat "+p)); got != nonce {
+				t.Errorf("host's %s = %q, want the probe's %q", p, got, nonce)
+			}
+		}
+	})
+	for _, c := range allChecks {
+		if r, ok := res[c]; !ok || !r.pass {
+			t.Errorf("check %s under the rendered unit: %+v (present %v)", c, r, ok)
+		}
+	}
+	if len(res) != len(allChecks) {
+		t.Errorf("probe reported %d checks, want %d: %v", len(res), len(allChecks), res)
+	}
 }
