@@ -51,7 +51,9 @@ trap 'rm -rf "$SCRATCH"' EXIT
 # Checking the version (not just existence) catches a half-written or
 # mis-stamped binary from an interrupted earlier run.
 have_version() {
-	[[ -x $1 ]] && "$1" --version 2>/dev/null | grep -qF -- "$2"
+	# grep without -q reads all of the output: with -q it exits at the first
+	# match, the binary gets SIGPIPE and pipefail fails the check.
+	[[ -x $1 ]] && "$1" --version 2>/dev/null | grep -F -- "$2" >/dev/null
 }
 
 build_kube() {
