@@ -10,10 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"k3s-onprem/internal/hoststep"
-	"k3s-onprem/internal/plan"
 	"k3s-onprem/stacks"
 )
 
@@ -36,7 +34,7 @@ func run(dir, stack, out string) error {
 	if err := os.RemoveAll(out); err != nil {
 		return err
 	}
-	files, err := HostFiles(p)
+	files, err := hoststep.HostFiles(p)
 	if err != nil {
 		return err
 	}
@@ -65,38 +63,4 @@ func run(dir, stack, out string) error {
 	}
 	fmt.Printf("render: %s: %d resources, %d files under %s\n", stack, len(p.Resources), len(paths), out)
 	return nil
-}
-
-// HostFiles maps "<node>/<path on host>" to content for every file the plan
-// copies to a host. Staged files appear at their final path; the step
-// scripts and file lists at their staging path.
-func HostFiles(p *plan.Plan) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	finalPath := map[string]string{} // node + staged path -> installed path
-	for _, r := range p.OfType("command:remote:CopyToRemote") {
-		node, err := p.NodeOf(r)
-		if err != nil {
-			return nil, err
-		}
-		remote, content, err := plan.CopiedFile(r)
-		if err != nil {
-			// Uploads of operator files (binaries) are not text; list only.
-			continue
-		}
-		files[node+remote] = content
-		if dir, ok := strings.CutSuffix(remote, "/files.list"); ok && strings.HasPrefix(remote, hoststep.StateDir) {
-			for _, line := range strings.Split(strings.TrimSpace(string(content)), "\n") {
-				if f := strings.Fields(line); len(f) == 3 {
-					finalPath[node+dir+"/"+f[1]] = node + f[2]
-				}
-			}
-		}
-	}
-	for staged, final := range finalPath {
-		if c, ok := files[staged]; ok {
-			files[final] = c
-			delete(files, staged)
-		}
-	}
-	return files, nil
 }

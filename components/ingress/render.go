@@ -20,10 +20,12 @@ import (
 // Controller kinds.
 const KindIngressNginx = "ingress-nginx"
 
-// MetalLB Service annotations (the keys MetalLB 0.15 still reads).
+// MetalLB Service annotations under the current metallb.io/ prefix: MetalLB
+// 0.15.2's controller (controller/service.go) reads these first and keeps
+// metallb.universe.tf/ only as a deprecated fallback.
 const (
-	AnnotationAddressPool = "metallb.universe.tf/address-pool"
-	AnnotationIPs         = "metallb.universe.tf/loadBalancerIPs"
+	AnnotationAddressPool = "metallb.io/address-pool"
+	AnnotationIPs         = "metallb.io/loadBalancerIPs"
 )
 
 // Controller is one ingress controller.

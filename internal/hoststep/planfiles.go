@@ -1,0 +1,41 @@
+package hoststep
+
+import (
+	"strings"
+
+	"k3s-onprem/internal/plan"
+)
+
+// HostFiles maps "<node>/<path on host>" to content for every file the plan
+// copies to a host. Staged files appear at their final path; the step
+// scripts and file lists at their staging path.
+func HostFiles(p *plan.Plan) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	finalPath := map[string]string{} // node + staged path -> installed path
+	for _, r := range p.OfType("command:remote:CopyToRemote") {
+		node, err := p.NodeOf(r)
+		if err != nil {
+			return nil, err
+		}
+		remote, content, err := plan.CopiedFile(r)
+		if err != nil {
+			// Uploads of operator files (binaries) are not text; list only.
+			continue
+		}
+		files[node+remote] = content
+		if dir, ok := strings.CutSuffix(remote, "/files.list"); ok && strings.HasPrefix(remote, StateDir) {
+			for _, line := range strings.Split(strings.TrimSpace(string(content)), "\n") {
+				if f := strings.Fields(line); len(f) == 3 {
+					finalPath[node+dir+"/"+f[1]] = node + f[2]
+				}
+			}
+		}
+	}
+	for staged, final := range finalPath {
+		if c, ok := files[staged]; ok {
+			files[final] = c
+			delete(files, staged)
+		}
+	}
+	return files, nil
+}
