@@ -56,8 +56,8 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 	// The responder phase runs first; sidekick authenticates to it with its
 	// bearer token and verifies it against its CA.
 	if r := c.Responder; r != nil {
-		// Every rule the responder knows must reach it, including the
-		// DEBUG-level "Run shell untrusted" of the blog's webshell attack.
+		// Every rule the responder knows must reach it; Falco itself emits
+		// from NOTICE up in both modes (falco.AlertPriority).
 		args.Responder = &falco.ResponderArgs{URL: r.WebhookURL, Token: r.Token, CAPEM: r.CAPEM, MinPriority: "debug"}
 	}
 	_, err := falco.NewFalco(ctx, c.Spec.ClusterName+"-falco", args)

@@ -88,6 +88,10 @@ func NewFalco(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 	if args.Mode != ModeHost && args.Mode != ModeDaemonSet {
 		return nil, fmt.Errorf("falco.mode %q: want host or daemonset", args.Mode)
 	}
+	// Fail before registering anything when the version has no ruleset.
+	if _, err := RulesetFor(args.Version); err != nil {
+		return nil, err
+	}
 	sidekickIP, err := SidekickClusterIP(args.ServiceCIDR)
 	if err != nil {
 		return nil, err

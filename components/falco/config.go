@@ -1,6 +1,7 @@
 package falco
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
@@ -15,9 +16,9 @@ const (
 	ConfigDir = "/etc/falco/config.d"
 	// ConfigPath is the project's override file.
 	ConfigPath = ConfigDir + "/50-k3s-onprem.yaml"
-	// ContainerPluginConfigPath replaces the file the package ships to load
-	// the container plugin: with the append strategy a second "container"
-	// entry could not patch that one's sockets, it would load it twice.
+	// ContainerPluginConfigPath is the file the package ships to load the
+	// container plugin; the project manages it so the plugin stays loaded
+	// whatever an earlier release of this project wrote there.
 	ContainerPluginConfigPath = ConfigDir + "/falco.container_plugin.yaml"
 	// K3sContainerdSocket is k3s's embedded containerd. Pod and namespace
 	// names (k8s.pod.name, k8s.ns.name) come from its CRI sandbox labels;
@@ -29,6 +30,8 @@ const (
 
 // ConfigInput is what the override file depends on.
 type ConfigInput struct {
+	// Version is the Falco release; it selects the pinned ruleset.
+	Version string
 	// SidekickURL is where Falco posts every alert (http_output).
 	SidekickURL string
 	// AuditURL, when set (servers), loads the k8saudit plugin listening there.
@@ -48,6 +51,7 @@ type falcoConfig struct {
 	Plugins                   []plugin       `json:"plugins,omitempty"`
 	LoadPlugins               []string       `json:"load_plugins,omitempty"`
 	RulesFiles                []string       `json:"rules_files,omitempty"`
+	Rules                     []any          `json:"rules,omitempty"`
 }
 
 type engine struct {
@@ -85,14 +89,17 @@ func RenderConfig(in ConfigInput) ([]byte, error) {
 	if in.SidekickURL == "" {
 		return nil, fmt.Errorf("render %s: no falcosidekick URL", ConfigPath)
 	}
+	selection, err := RuleSelection(in.Version)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", ConfigPath, err)
+	}
 	cfg := falcoConfig{
 		// The packaged unit falco-modern-bpf.service selects the same
 		// driver; saying it here keeps a manual `falco` run consistent.
 		Engine: engine{Kind: "modern_ebpf"},
-		// Debug: the responder acts on "Run shell untrusted" (the blog's
-		// webshell), which upstream rates DEBUG; sidekick filters each
-		// notification output by its own minimum priority from there.
-		Priority:                  "debug",
+		// The same minimum as daemonset mode (see AlertPriority); sidekick
+		// filters each output by its own minimum from there.
+		Priority:                  AlertPriority,
 		JSONOutput:                true,
 		JSONIncludeOutputProperty: true,
 		JSONIncludeTagsProperty:   true,
@@ -107,6 +114,10 @@ func RenderConfig(in ConfigInput) ([]byte, error) {
 			Match:       map[string]string{"source": "syscall"},
 			ExtraFields: []string{"k8s.ns.name", "k8s.pod.name"},
 		}},
+		// Appended to the packaged rules_files (after rules.d); falcoctl
+		// installs both files (FALCO_ARTIFACTS).
+		RulesFiles: []string{IncubatingRulesPath, SandboxRulesPath},
+		Rules:      selection,
 	}
 	if in.AuditURL != "" {
 		cfg.Plugins = []plugin{
@@ -114,7 +125,7 @@ func RenderConfig(in ConfigInput) ([]byte, error) {
 			{Name: "json", LibraryPath: "libjson.so", InitConfig: ""},
 		}
 		cfg.LoadPlugins = []string{"k8saudit", "json"}
-		cfg.RulesFiles = []string{AuditRulesPath}
+		cfg.RulesFiles = append(cfg.RulesFiles, AuditRulesPath)
 	}
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -128,35 +139,53 @@ type engineSockets struct {
 	Sockets []string `json:"sockets,omitempty"`
 }
 
-// RenderContainerPluginConfig renders the container plugin's file: only
-// k3s's containerd through CRI, the one runtime on these nodes (the
-// default also probes Docker, Podman and other sockets that do not exist).
-func RenderContainerPluginConfig() ([]byte, error) {
+// containerPlugin is the container plugin's entry: only k3s's containerd
+// through CRI, the one runtime on these nodes (the default also probes
+// Docker, Podman and other sockets that do not exist).
+func containerPlugin() plugin {
 	off := engineSockets{Enabled: false}
-	cfg := map[string]any{
-		"plugins": []plugin{{
-			Name:        "container",
-			LibraryPath: "libcontainer.so",
-			InitConfig: map[string]any{
-				"label_max_len": 100,
-				"with_size":     false,
-				"hooks":         []string{"create"},
-				"engines": map[string]engineSockets{
-					"cri":         {Enabled: true, Sockets: []string{K3sContainerdSocket}},
-					"containerd":  off,
-					"docker":      off,
-					"podman":      off,
-					"lxc":         off,
-					"libvirt_lxc": off,
-					"bpm":         off,
-				},
+	return plugin{
+		Name:        "container",
+		LibraryPath: "libcontainer.so",
+		InitConfig: map[string]any{
+			"label_max_len": 100,
+			"with_size":     false,
+			"hooks":         []string{"create"},
+			"engines": map[string]engineSockets{
+				"cri":         {Enabled: true, Sockets: []string{K3sContainerdSocket}},
+				"containerd":  off,
+				"docker":      off,
+				"podman":      off,
+				"lxc":         off,
+				"libvirt_lxc": off,
+				"bpm":         off,
 			},
-		}},
-		"load_plugins": []string{"container"},
+		},
 	}
-	b, err := yaml.Marshal(cfg)
+}
+
+// RenderContainerPluginConfig renders the file that loads the container
+// plugin. It holds no plugin settings: falco.yaml already has a
+// "container" entry and Falco configures a plugin from the first entry
+// with its name, so a config.d entry (appended after it) is ignored.
+// ContainerPluginOption replaces that first entry instead.
+func RenderContainerPluginConfig() ([]byte, error) {
+	b, err := yaml.Marshal(map[string]any{"load_plugins": []string{"container"}})
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", ContainerPluginConfigPath, err)
 	}
-	return append([]byte("# Managed by k3s-onprem: container metadata from k3s's containerd (replaces the packaged file).\n"), b...), nil
+	return append([]byte("# Managed by k3s-onprem: loads the container plugin; its settings are in the unit drop-in.\n"), b...), nil
+}
+
+// ContainerPluginOption is the `falco -o` option that replaces falco.yaml's
+// plugins[0] (the packaged "container" entry; tests/conformance checks the
+// index against each pinned falco.yaml) with ours. Falco applies -o after
+// merging config.d, and a value in braces is parsed as a YAML object. JSON
+// keeps it free of spaces, quotes aside.
+func ContainerPluginOption() (string, error) {
+	b, err := json.Marshal(containerPlugin())
+	if err != nil {
+		return "", fmt.Errorf("render container plugin option: %w", err)
+	}
+	return "plugins[0]=" + string(b), nil
 }

@@ -19,10 +19,12 @@ type DaemonSetInput struct {
 	SidekickURL string
 }
 
-// falcoSettings are the falco.yaml settings both modes share.
+// falcoSettings are the falco.yaml settings both daemonset releases share;
+// they match the host mode's (RenderConfig), priority included, so both
+// modes forward the same alerts.
 func falcoSettings(sidekickURL string) map[string]any {
 	return map[string]any{
-		"priority":                     "notice",
+		"priority":                     AlertPriority,
 		"json_output":                  true,
 		"json_include_output_property": true,
 		"json_include_tags_property":   true,
@@ -47,6 +49,14 @@ func common(version string) map[string]any {
 
 // DaemonSetValues are the falco chart values for the syscall sensors.
 func DaemonSetValues(in DaemonSetInput) (map[string]any, error) {
+	rs, err := RulesetFor(in.Version)
+	if err != nil {
+		return nil, err
+	}
+	selection, err := RuleSelection(in.Version)
+	if err != nil {
+		return nil, err
+	}
 	rules, err := Rules()
 	if err != nil {
 		return nil, err
@@ -72,10 +82,21 @@ func DaemonSetValues(in DaemonSetInput) (map[string]any, error) {
 		},
 		"kubernetes": map[string]any{"enabled": false},
 	}
-	// The rules follow the chart's pinned ruleset; no weekly re-download.
-	v["falcoctl"] = map[string]any{"artifact": map[string]any{"follow": map[string]any{"enabled": false}}}
+	// falcoctl installs the pinned ruleset (the chart's default reference
+	// "falco-rules:5" would take whatever 5.x is newest at pod start); no
+	// runtime re-download.
+	v["falcoctl"] = map[string]any{"artifact": map[string]any{
+		"install": map[string]any{"enabled": true},
+		"follow":  map[string]any{"enabled": false},
+	}, "config": map[string]any{"artifact": map[string]any{"install": map[string]any{
+		"refs": []any{rs.Default, rs.Incubating, rs.Sandbox},
+	}}}}
 	v["customRules"] = custom
-	v["falco"] = falcoSettings(in.SidekickURL)
+	f := falcoSettings(in.SidekickURL)
+	// The host mode's order: the packaged list, then the extra files.
+	f["rules_files"] = []any{DefaultRulesPath, LocalRulesPath, RulesDir, IncubatingRulesPath, SandboxRulesPath}
+	f["rules"] = selection
+	v["falco"] = f
 	// Servers carry the CriticalAddonsOnly taint when agents exist; Falco
 	// must watch them too.
 	v["tolerations"] = []any{

@@ -12,8 +12,8 @@ import (
 func TestGolden_Config(t *testing.T) {
 	url := SidekickURL("10.44.0.12")
 	for name, in := range map[string]ConfigInput{
-		"config-server": {SidekickURL: url, AuditURL: HostAuditURL()},
-		"config-agent":  {SidekickURL: url},
+		"config-server": {Version: "0.42.1", SidekickURL: url, AuditURL: HostAuditURL()},
+		"config-agent":  {Version: "0.42.1", SidekickURL: url},
 	} {
 		b, err := RenderConfig(in)
 		if err != nil {
@@ -21,8 +21,85 @@ func TestGolden_Config(t *testing.T) {
 		}
 		golden.Assert(t, name+".yaml", b)
 	}
-	if _, err := RenderConfig(ConfigInput{}); err == nil {
+	if _, err := RenderConfig(ConfigInput{Version: "0.42.1"}); err == nil {
 		t.Error("a config without a sidekick URL was accepted")
+	}
+	if _, err := RenderConfig(ConfigInput{Version: "0.41.0", SidekickURL: url}); err == nil {
+		t.Error("a Falco version without a pinned ruleset was accepted")
+	}
+}
+
+func TestGolden_UnitDropIn(t *testing.T) {
+	b, err := RenderUnitDropIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, "falco-modern-bpf.service.d.conf", b)
+}
+
+// TestContainerPluginOption_ReplacesPackagedEntry: the option is parsed as
+// Falco parses -o (key=value, a braced value is a YAML object) and must
+// name the container plugin with our k3s-only engines.
+func TestContainerPluginOption_ReplacesPackagedEntry(t *testing.T) {
+	opt, err := ContainerPluginOption()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, val, _ := strings.Cut(opt, "=")
+	if key != "plugins[0]" || !strings.HasPrefix(val, "{") || !strings.HasSuffix(val, "}") {
+		t.Fatalf("option %q: want plugins[0]={...}", opt)
+	}
+	var p struct {
+		Name       string `json:"name"`
+		InitConfig struct {
+			Engines map[string]struct {
+				Enabled bool     `json:"enabled"`
+				Sockets []string `json:"sockets"`
+			} `json:"engines"`
+		} `json:"init_config"`
+	}
+	if err := yaml.Unmarshal([]byte(val), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "container" {
+		t.Errorf("plugin %q, want container", p.Name)
+	}
+	for name, e := range p.InitConfig.Engines {
+		if e.Enabled != (name == "cri") {
+			t.Errorf("engine %s enabled=%v", name, e.Enabled)
+		}
+	}
+	if cri := p.InitConfig.Engines["cri"]; len(cri.Sockets) != 1 || cri.Sockets[0] != K3sContainerdSocket {
+		t.Errorf("cri sockets %v, want only %s", cri.Sockets, K3sContainerdSocket)
+	}
+}
+
+// TestPriority_SameInBothModes: host mode and daemonset mode forward the
+// same priorities and enable the same upstream rules.
+func TestPriority_SameInBothModes(t *testing.T) {
+	b, err := RenderConfig(ConfigInput{Version: "0.42.1", SidekickURL: SidekickURL("10.44.0.12")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var host map[string]any
+	if err := yaml.Unmarshal(b, &host); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := DaemonSetValues(DaemonSetInput{Version: "0.42.1", SidekickURL: SidekickURL("10.44.0.12")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := ds["falco"].(map[string]any)
+	audit := AuditValues(DaemonSetInput{Version: "0.42.1", SidekickURL: SidekickURL("10.44.0.12")})["falco"].(map[string]any)
+	for name, got := range map[string]any{"daemonset": pod["priority"], "audit": audit["priority"]} {
+		if got != host["priority"] {
+			t.Errorf("%s priority %v, host mode %v", name, got, host["priority"])
+		}
+	}
+	hs, _ := yaml.Marshal(host["rules"])
+	ps, _ := yaml.Marshal(pod["rules"])
+	if string(hs) != string(ps) || len(hs) < 10 {
+		t.Errorf("rule selection differs:\nhost:\n%s\ndaemonset:\n%s", hs, ps)
 	}
 }
 

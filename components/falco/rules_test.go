@@ -7,21 +7,46 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"k3s-onprem/internal/upstream"
 )
 
 // No Falco binary can be installed here (no package for this machine, and
 // the falcosecurity repository is out of reach), so `falco -V` cannot
 // validate the rules. These tests check what can be checked without it:
 // structure, priorities, that every macro and list a rule uses is defined
-// by the project's files or is one of the default ruleset names below, and
-// that every output carries what the responder needs.
+// by the project's files or by the default ruleset of every pinned Falco
+// release (internal/upstream's fact tables), and that every output carries
+// what the responder needs.
 
-// defaultRulesetNames are the macros and lists of Falco's default ruleset
-// (falco_rules.yaml, loaded before rules.d) that the custom rules use.
-var defaultRulesetNames = map[string]bool{
-	"spawned_process": true, "container": true, "open_read": true, "open_write": true,
-	"proc_name_exists": true, "user_mgmt_binaries": true, "package_mgmt_binaries": true,
-}
+// defaultRulesetNames are the macros and lists that falco_rules.yaml
+// (loaded before rules.d) defines in every pinned release.
+var defaultRulesetNames = func() map[string]bool {
+	count := map[string]int{}
+	versions := FalcoVersions()
+	for _, v := range versions {
+		rs, err := RulesetFor(v)
+		if err != nil {
+			panic(err)
+		}
+		f, err := upstream.FalcoRulesRef(rs.Default)
+		if err != nil {
+			panic(err)
+		}
+		seen := map[string]bool{}
+		for _, n := range append(append([]string{}, f.Macros...), f.Lists...) {
+			if !seen[n] {
+				seen[n] = true
+				count[n]++
+			}
+		}
+	}
+	out := map[string]bool{}
+	for n, c := range count {
+		out[n] = c == len(versions)
+	}
+	return out
+}()
 
 var validPriorities = map[string]bool{
 	"EMERGENCY": true, "ALERT": true, "CRITICAL": true, "ERROR": true,

@@ -12,15 +12,38 @@ import (
 //go:embed scripts/falco.sh
 var falcoScript string
 
-// UnitDropInPath orders Falco after k3s at boot, so the container plugin
-// finds k3s's containerd socket when it connects (After= is ordering only:
-// Falco still starts when k3s does not).
+// UnitDropInPath is the drop-in for the packaged Falco unit: it orders
+// Falco after k3s at boot, so the container plugin finds k3s's containerd
+// socket when it connects (After= is ordering only: Falco still starts
+// when k3s does not), and it adds the container plugin's settings to the
+// packaged command line.
 const UnitDropInPath = "/etc/systemd/system/falco-modern-bpf.service.d/50-k3s-onprem.conf"
 
-const unitDropIn = `# Managed by k3s-onprem: start after k3s so pod metadata is available.
+// PackagedExecStart is falco-modern-bpf.service's command line in every
+// pinned release (tests/conformance checks it against the fact tables).
+const PackagedExecStart = "/usr/bin/falco -o engine.kind=modern_ebpf"
+
+// RenderUnitDropIn renders the unit drop-in.
+func RenderUnitDropIn() ([]byte, error) {
+	opt, err := ContainerPluginOption()
+	if err != nil {
+		return nil, err
+	}
+	// Inside systemd's single quotes these would be unquoted, expanded or
+	// escaped; the JSON of our settings never has them.
+	if strings.ContainsAny(opt, `'%$\`) {
+		return nil, fmt.Errorf("render %s: container plugin option %q needs systemd escaping", UnitDropInPath, opt)
+	}
+	return []byte(`# Managed by k3s-onprem: start after k3s so pod metadata is available,
+# and configure the container plugin (falco.yaml's own entry would win over
+# one in config.d).
 [Unit]
 After=k3s.service k3s-agent.service
-`
+
+[Service]
+ExecStart=
+ExecStart=` + PackagedExecStart + ` -o '` + opt + "'\n"), nil
+}
 
 // HostInput is what a node's Falco step is rendered from.
 type HostInput struct {
@@ -42,7 +65,11 @@ func HostStep(in HostInput) (hoststep.Step, error) {
 	if in.Version == "" {
 		return hoststep.Step{}, fmt.Errorf("falco host step: no version")
 	}
-	cin := ConfigInput{SidekickURL: in.SidekickURL}
+	rs, err := RulesetFor(in.Version)
+	if err != nil {
+		return hoststep.Step{}, err
+	}
+	cin := ConfigInput{Version: in.Version, SidekickURL: in.SidekickURL}
 	if in.Server {
 		cin.AuditURL = HostAuditURL()
 	}
@@ -54,6 +81,10 @@ func HostStep(in HostInput) (hoststep.Step, error) {
 	if err != nil {
 		return hoststep.Step{}, err
 	}
+	dropIn, err := RenderUnitDropIn()
+	if err != nil {
+		return hoststep.Step{}, err
+	}
 	rules, err := Rules()
 	if err != nil {
 		return hoststep.Step{}, err
@@ -61,7 +92,7 @@ func HostStep(in HostInput) (hoststep.Step, error) {
 	files := []hoststep.File{
 		{Path: ConfigPath, Mode: 0o644, Content: cfg},
 		{Path: ContainerPluginConfigPath, Mode: 0o644, Content: containerCfg},
-		{Path: UnitDropInPath, Mode: 0o644, Content: []byte(unitDropIn)},
+		{Path: UnitDropInPath, Mode: 0o644, Content: dropIn},
 	}
 	for _, r := range rules {
 		files = append(files, hoststep.File{Path: path.Join(RulesDir, r.Name), Mode: 0o644, Content: r.Content})
@@ -73,9 +104,14 @@ func HostStep(in HostInput) (hoststep.Step, error) {
 		"FALCO_DEB_REPO":        orDefault(in.DebRepo, DefaultDebRepo),
 		"FALCO_RPM_REPO":        orDefault(in.RPMRepo, DefaultRPMRepo),
 	}
+	// The package ships falco_rules.yaml (rs.Default); falcoctl adds the
+	// incubating and sandbox files and, on servers, the k8saudit plugin
+	// with its ruleset and the json plugin.
+	artifacts := []string{rs.Incubating, rs.Sandbox}
 	if in.Server {
-		vars["FALCO_ARTIFACTS"] = strings.Join([]string{K8sAuditPluginRef, K8sAuditRulesRef, JSONPluginRef}, " ")
+		artifacts = append(artifacts, K8sAuditPluginRef, K8sAuditRulesRef, JSONPluginRef)
 	}
+	vars["FALCO_ARTIFACTS"] = strings.Join(artifacts, " ")
 	return hoststep.Step{Name: StepName, Script: falcoScript, Files: files, Vars: vars}, nil
 }
 

@@ -32,8 +32,12 @@ func TestHostStep_ServerAndAgent(t *testing.T) {
 				t.Errorf("server=%v: script lacks %s", server, want)
 			}
 		}
-		if got := strings.Contains(text, "FALCO_ARTIFACTS='"+K8sAuditPluginRef); got != server {
+		if got := strings.Contains(text, K8sAuditPluginRef); got != server {
 			t.Errorf("server=%v: k8saudit artifacts installed=%v", server, got)
+		}
+		// Every node installs the pinned extra rule files.
+		if want := "FALCO_ARTIFACTS='falco-incubating-rules:6.0.0 falco-sandbox-rules:6.0.0"; !strings.Contains(text, want) {
+			t.Errorf("server=%v: script lacks %s", server, want)
 		}
 		var rules int
 		for _, f := range s.Files {

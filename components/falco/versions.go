@@ -49,6 +49,38 @@ var falcoCharts = map[string]string{
 	"0.44.1": "9.1.0",
 }
 
+// Ruleset is the falcosecurity/rules release set paired with a Falco
+// release: Default is the falco_rules.yaml Falco ships (its package and
+// image), Incubating and Sandbox the releases cut from the same commit, so
+// their shared macros and lists agree. They are falcoctl references.
+type Ruleset struct {
+	Default, Incubating, Sandbox string
+}
+
+var falcoRulesets = map[string]Ruleset{
+	"0.42.1": {"falco-rules:5.0.0", "falco-incubating-rules:6.0.0", "falco-sandbox-rules:6.0.0"},
+	"0.43.1": {"falco-rules:5.0.0", "falco-incubating-rules:6.0.0", "falco-sandbox-rules:6.0.0"},
+	"0.44.1": {"falco-rules:5.1.0", "falco-incubating-rules:6.0.1", "falco-sandbox-rules:6.1.0"},
+}
+
+// FalcoVersions are the Falco releases this project pins artifacts for.
+func FalcoVersions() []string {
+	out := make([]string, 0, len(falcoRulesets))
+	for v := range falcoRulesets {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RulesetFor returns the pinned ruleset of a Falco version.
+func RulesetFor(falcoVersion string) (Ruleset, error) {
+	if r, ok := falcoRulesets[falcoVersion]; ok {
+		return r, nil
+	}
+	return Ruleset{}, fmt.Errorf("falco.version %s: no pinned ruleset (known: %s)", falcoVersion, strings.Join(FalcoVersions(), ", "))
+}
+
 // ChartVersion returns the pinned falco chart for a Falco version.
 func ChartVersion(falcoVersion string) (string, error) {
 	if v, ok := falcoCharts[falcoVersion]; ok {

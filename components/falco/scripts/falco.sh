@@ -96,8 +96,9 @@ install_rhel() {
 	fi
 }
 
-# install_artifacts installs the servers' k8saudit plugin, its ruleset and
-# the json plugin, at the pinned references, with the packaged falcoctl.
+# install_artifacts installs the pinned falcoctl references: the incubating
+# and sandbox rule files everywhere, and on servers the k8saudit plugin, its
+# ruleset and the json plugin, with the packaged falcoctl.
 install_artifacts() {
 	[ -n "${FALCO_ARTIFACTS:-}" ] || return 0
 	if [ "$(cat "$ARTIFACT_MARKER" 2>/dev/null)" = "$FALCO_ARTIFACTS" ]; then
