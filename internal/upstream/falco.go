@@ -1,7 +1,3 @@
-// Package upstream holds checked-in fact tables about the pinned upstream
-// components (names, kinds, versions, each with the file and tag it was
-// read from) and accessors for them, so tests can check what this project
-// renders against what the pinned upstream actually has.
 package upstream
 
 import (
