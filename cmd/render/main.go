@@ -50,11 +50,11 @@ func run(dir, stack, out string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, files[path], 0o644); err != nil {
+		if err := writeNew(dst, files[path]); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(out, "resources.txt"), []byte(p.String()), 0o644); err != nil {
+	if err := writeNew(filepath.Join(out, "resources.txt"), []byte(p.String())); err != nil {
 		return err
 	}
 	if err := writeHelmValues(p, out); err != nil {
@@ -83,6 +83,9 @@ func HostFiles(p *plan.Plan) (map[string][]byte, error) {
 			// Uploads of operator files (binaries) are not text; list only.
 			continue
 		}
+		if _, dup := files[node+remote]; dup {
+			return nil, fmt.Errorf("%s and another resource both write %s on %s; render never overwrites a file", r.Name, remote, node)
+		}
 		files[node+remote] = content
 		if dir, ok := strings.CutSuffix(remote, "/files.list"); ok && strings.HasPrefix(remote, hoststep.StateDir) {
 			for _, line := range strings.Split(strings.TrimSpace(string(content)), "\n") {
@@ -94,9 +97,26 @@ func HostFiles(p *plan.Plan) (map[string][]byte, error) {
 	}
 	for staged, final := range finalPath {
 		if c, ok := files[staged]; ok {
+			if _, dup := files[final]; dup {
+				return nil, fmt.Errorf("two steps install %s; render never overwrites a file", final)
+			}
 			files[final] = c
 			delete(files, staged)
 		}
 	}
 	return files, nil
+}
+
+// writeNew creates path and fails when it exists: the output directory
+// starts empty, so an existing file means two sources for one path.
+func writeNew(path string, content []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("render never overwrites a file: %w", err)
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
