@@ -129,6 +129,12 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 		}
 	}
 	spec, v := Decode(ctx.Stack(), raw)
+	// A secret key set without --secret sits in clear in the stack file.
+	for _, k := range []string{KeySSHPrivateKey, KeyFalcoOutputURLs} {
+		if _, set := raw[k]; set && !ctx.IsConfigSecret(Project+":"+k) {
+			v.Errors = append(v.Errors, field.Forbidden(field.NewPath(k), "set in clear; remove it and set it again with pulumi config set --secret"))
+		}
+	}
 	for _, w := range v.Warnings {
 		_ = ctx.Log.Warn(w, nil)
 	}
