@@ -84,7 +84,7 @@ func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.P
 	spec, v := Decode(stack, raw)
 	v.Errors = append(sf.Problems, v.Errors...)
 	if err := v.Err(); err != nil {
-		return nil, fmt.Errorf("Pulumi.%s.yaml: %w", stack, err)
+		return nil, fmt.Errorf("stack %s: %w", stack, err)
 	}
 	p, err := plan.Run(Project, stack, raw, secretKeys, Run)
 	if err != nil {
