@@ -7,18 +7,27 @@ export PULUMI_BACKEND_URL
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/staticcheck)
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/tests/')
 
-.PHONY: all test unit real lint render policy preview up bench tools real-prereqs check-pulumi clean
+.PHONY: all test unit fuzz real lint render policy preview up bench tools real-prereqs check-pulumi clean
 
 all: lint test
 
 ## test: every tier (unit, golden, graph, policy, real API server, lab hosts).
 test: lint real-prereqs
 	$(GO) test -count=1 $(UNIT_PKGS)
+	$(MAKE) fuzz
 	$(GO) test -count=1 -v -timeout 75m ./tests/...
 
 ## unit: tiers 1-3 only (no root needed).
 unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
+
+## fuzz: each host-file renderer's fuzzer for FUZZTIME (seeds in testdata/fuzz).
+FUZZTIME ?= 5s
+FUZZERS = ./components/host:FuzzRenderZones ./components/vip:FuzzRenderKeepalivedConf
+fuzz:
+	@for f in $(FUZZERS); do \
+		$(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) -parallel 2 "$${f%%:*}" || exit 1; \
+	done
 
 ## real: tiers 4-5 only.
 real: real-prereqs

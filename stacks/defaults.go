@@ -19,6 +19,7 @@ const (
 // ApplyDefaults fills every unset field with its default. It does not
 // validate; call Validate afterwards.
 func (s *ClusterSpec) ApplyDefaults(stack string) {
+	s.Stack = stack
 	if s.ClusterName == "" {
 		s.ClusterName = stack
 	}

@@ -1,11 +1,12 @@
 package stacks
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -37,51 +38,56 @@ type Secrets struct {
 
 // Decode builds a ClusterSpec from raw config values (key without the
 // project prefix -> the JSON or string Pulumi stores), applies defaults and
-// validates. Unknown keys and fields are errors so typos do not pass silently.
+// validates. Unknown keys at every level and values of the wrong kind are
+// errors with their full path; they never hide other problems.
 func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 	spec := &ClusterSpec{}
 	var errs field.ErrorList
-	fields := map[string]any{}
-	known := map[string]bool{}
-	for _, k := range stringKeys {
-		known[k] = true
-	}
-	for _, k := range objectKeys {
-		known[k] = true
-	}
+	known := append(append([]string{}, stringKeys...), objectKeys...)
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !known[k] {
-			errs = append(errs, field.NotSupported(field.NewPath(k), "(unknown config key)", append(append([]string{}, stringKeys...), objectKeys...)))
+		if !contains(known, k) {
+			errs = append(errs, unknownKey(field.NewPath(k), k, known))
 		}
 	}
-	for _, k := range objectKeys {
-		if v, ok := raw[k]; ok {
-			fields[k] = json.RawMessage(v)
+	fields := map[string]any{}
+	specType := reflect.TypeOf(ClusterSpec{})
+	for i := 0; i < specType.NumField(); i++ {
+		f := specType.Field(i)
+		k := jsonFieldName(f)
+		v, ok := raw[k]
+		if k == "" || !ok {
+			continue
 		}
-	}
-	for _, k := range []string{"clusterName", "environment"} {
-		if v, ok := raw[k]; ok {
-			b, _ := json.Marshal(v)
-			fields[k] = json.RawMessage(b)
+		if f.Type.Kind() == reflect.String {
+			fields[k] = v
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		var parsed any
+		if err := dec.Decode(&parsed); err != nil || dec.More() {
+			errs = append(errs, field.TypeInvalid(field.NewPath(k), "(a string)", "want "+map[bool]string{true: "a list", false: "an object"}[f.Type.Kind() == reflect.Slice]+" under "+k))
+			continue
+		}
+		if cv := checkShape(f.Type, parsed, field.NewPath(k), &errs); cv != nil {
+			fields[k] = cv
 		}
 	}
 	b, _ := json.Marshal(fields)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(spec); err != nil {
-		errs = append(errs, field.Invalid(field.NewPath(jsonErrorKey(err)), "", "cannot decode: "+err.Error()))
-		return spec, Validation{Errors: errs}
+	if err := json.Unmarshal(b, spec); err != nil {
+		// checkShape removed everything that does not fit; this is a bug.
+		errs = append(errs, field.InternalError(field.NewPath("config"), err))
 	}
 	spec.Secrets.SSHPrivateKey = raw[KeySSHPrivateKey] != ""
 	if v := raw[KeyFalcoOutputURLs]; v != "" {
 		var urls map[string]string
 		if err := json.Unmarshal([]byte(v), &urls); err != nil {
-			errs = append(errs, field.Invalid(field.NewPath(KeyFalcoOutputURLs), "(secret)", "must be a map from output type to URL"))
+			errs = append(errs, field.Invalid(field.NewPath(KeyFalcoOutputURLs), notShown, "must be a map from output type to URL"))
 		}
 		spec.Secrets.FalcoOutputURLs = map[string]bool{}
 		for t, u := range urls {
@@ -90,24 +96,24 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 	}
 	spec.ApplyDefaults(stack)
 	v := spec.Validate()
-	v.Errors = append(errs, v.Errors...)
+	v.Errors = append(errs, underNone(v.Errors, errs)...)
 	return spec, v
 }
 
-func jsonErrorKey(err error) string {
-	var te *json.UnmarshalTypeError
-	if ok := asTypeError(err, &te); ok && te.Field != "" {
-		return te.Field
+// underNone drops the errors at or under a path that already has a decode
+// error: the value there was removed, so "required" would only repeat it.
+func underNone(errs, decodeErrs field.ErrorList) field.ErrorList {
+	var out field.ErrorList
+next:
+	for _, e := range errs {
+		for _, d := range decodeErrs {
+			if e.Field == d.Field || strings.HasPrefix(e.Field, d.Field+".") || strings.HasPrefix(e.Field, d.Field+"[") {
+				continue next
+			}
+		}
+		out = append(out, e)
 	}
-	return "config"
-}
-
-func asTypeError(err error, target **json.UnmarshalTypeError) bool {
-	te, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*target = te
-	}
-	return ok
+	return out
 }
 
 // Load reads the stack config, validates it (all errors at once, before any
@@ -123,6 +129,12 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 		}
 	}
 	spec, v := Decode(ctx.Stack(), raw)
+	// A secret key set without --secret sits in clear in the stack file.
+	for _, k := range []string{KeySSHPrivateKey, KeyFalcoOutputURLs} {
+		if _, set := raw[k]; set && !ctx.IsConfigSecret(Project+":"+k) {
+			v.Errors = append(v.Errors, field.Forbidden(field.NewPath(k), "set in clear; remove it and set it again with pulumi config set --secret"))
+		}
+	}
 	for _, w := range v.Warnings {
 		_ = ctx.Log.Warn(w, nil)
 	}

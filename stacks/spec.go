@@ -29,6 +29,9 @@ type ClusterSpec struct {
 	Responder    Responder    `json:"responder"`
 	Hardening    Hardening    `json:"hardening"`
 
+	// Stack is the Pulumi stack name (set by ApplyDefaults).
+	Stack string `json:"-"`
+
 	// Secrets records which secret config keys are set (their values never
 	// enter the spec; they stay Pulumi secrets).
 	Secrets SecretPresence `json:"-"`

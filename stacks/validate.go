@@ -29,6 +29,8 @@ func (s *ClusterSpec) Validate() Validation {
 	v.Errors = append(v.Errors, validateFalco(s, field.NewPath("falco"))...)
 	v.Errors = append(v.Errors, validateResponder(s, field.NewPath("responder"))...)
 	v.Errors = append(v.Errors, validateHardening(s, field.NewPath("hardening"))...)
+	v.Errors = append(v.Errors, validateProd(s)...)
+	redact(s, v.Errors)
 	if len(s.Servers()) == 1 {
 		v.Warnings = append(v.Warnings, "nodes: a single server has no control-plane redundancy; add two more servers for HA (it still starts with embedded etcd so it can grow)")
 	}

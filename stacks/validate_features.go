@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"k3s-onprem/internal/grammar"
 )
 
 var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -31,6 +33,9 @@ func validateK3s(k K3s, p *field.Path) field.ErrorList {
 		if a.ImagesPath != "" && !sha256RE.MatchString(a.ImagesSHA256) {
 			errs = append(errs, field.Invalid(ap.Child("imagesSha256"), a.ImagesSHA256, "imagesPath is set; give its sha256 (64 hex digits)"))
 		}
+	}
+	if err := grammar.HTTPSURL(k.ReleaseURL); err != nil {
+		errs = append(errs, field.Invalid(p.Child("releaseUrl"), k.ReleaseURL, err.Error()+"; e.g. "+DefaultReleaseURL))
 	}
 	for i, san := range k.ExtraTLSSANs {
 		if _, err := netip.ParseAddr(san); err == nil {
@@ -123,6 +128,9 @@ func validateIngress(s *ClusterSpec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.NotFound(cp.Child("pool"), c.ic.Pool))
 			continue
 		}
+		if c.key == "internal" && pool.Network == "external" {
+			errs = append(errs, field.Forbidden(cp.Child("pool"), fmt.Sprintf("pool %s is advertised on the external network; the internal ingress would serve internal apps publicly. Use a pool with network: internal", pool.Name)))
+		}
 		if c.ic.LoadBalancerIP != "" {
 			a, ok := parseAddr(c.ic.LoadBalancerIP, cp.Child("loadBalancerIp"), &errs)
 			if r, err := parseRange(pool.Range); ok && err == nil && !r.contains(a) {
@@ -175,6 +183,9 @@ var (
 
 func validateFalco(s *ClusterSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	if err := grammar.ReleaseVersion(s.Falco.Version); err != nil {
+		errs = append(errs, field.Invalid(p.Child("version"), s.Falco.Version, err.Error()+"; leave it unset for "+DefaultFalcoVersion))
+	}
 	if !contains([]string{"host", "daemonset"}, s.Falco.Mode) {
 		errs = append(errs, field.NotSupported(p.Child("mode"), s.Falco.Mode, []string{"host", "daemonset"}))
 	}

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"k3s-onprem/internal/grammar"
 )
 
 func validateNetwork(s *ClusterSpec, p *field.Path) field.ErrorList {
@@ -40,6 +42,8 @@ func validateNetwork(s *ClusterSpec, p *field.Path) field.ErrorList {
 		}
 		if port == 22 {
 			errs = append(errs, field.Forbidden(p.Child("publicPorts").Index(i), "SSH stays on the internal network; remove 22 from the public zone"))
+		} else if what, internal := clusterOnlyPorts[port]; internal {
+			errs = append(errs, field.Forbidden(p.Child("publicPorts").Index(i), fmt.Sprintf("%d is the %s and stays on the internal network; remove it%s", port, what, map[bool]string{true: " and use network.apiOnPublic: true to publish the API", false: ""}[port == 6443])))
 		}
 	}
 	if s.Network.FirewallBackendIptables && !s.Hardening.AllowReboot {
@@ -48,12 +52,25 @@ func validateNetwork(s *ClusterSpec, p *field.Path) field.ErrorList {
 	return errs
 }
 
+// clusterOnlyPorts are the ports of the internal zone that must never be
+// opened on the public one (components/host clusterPorts/serverPorts): a
+// publicPorts entry would bypass apiOnPublic: false or expose etcd and the
+// kubelet to the public network.
+var clusterOnlyPorts = map[int]string{
+	6443: "Kubernetes API", 2379: "etcd client port", 2380: "etcd peer port",
+	7946: "MetalLB memberlist port", 8472: "flannel VXLAN port", 9099: "CNI health port",
+	10250: "kubelet API", 10251: "kube-scheduler port", 10252: "kube-controller-manager port",
+	10253: "kubelet port range", 10254: "ingress-nginx health port", 10255: "kubelet read-only port",
+}
+
 func validateVIP(s *ClusterSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	a, ok := parseAddr(s.VIP.Address, p.Child("address"), &errs)
 	if ok {
 		if internal, err := netip.ParsePrefix(s.Network.InternalCIDR); err == nil && !internal.Contains(a) {
 			errs = append(errs, field.Invalid(p.Child("address"), s.VIP.Address, "outside network.internalCidr "+internal.String()+"; the VIP must be on the servers' internal network"))
+		} else if msg := reservedAddr(internal, a); msg != "" {
+			errs = append(errs, field.Invalid(p.Child("address"), s.VIP.Address, msg+" of network.internalCidr; pick a free host address"))
 		}
 		for i, n := range s.Nodes {
 			if n.InternalAddress == s.VIP.Address || n.ExternalAddress == s.VIP.Address {
@@ -73,6 +90,12 @@ func validateVIP(s *ClusterSpec, p *field.Path) field.ErrorList {
 	}
 	if s.VIP.Interface != "" && !inherited {
 		errs = append(errs, validateIface(s.VIP.Interface, p.Child("interface"))...)
+	}
+	// keepalived.conf carries the interface as a bare word.
+	if grammar.InterfaceName(s.VIP.Interface) == nil {
+		if err := grammar.KeepalivedToken(s.VIP.Interface); err != nil {
+			errs = append(errs, field.Invalid(p.Child("interface"), s.VIP.Interface, err.Error()))
+		}
 	}
 	if s.VIP.VirtualRouterID < 1 || s.VIP.VirtualRouterID > 255 {
 		errs = append(errs, field.Invalid(p.Child("virtualRouterId"), s.VIP.VirtualRouterID, "must be 1-255 and unique on the network segment"))

@@ -9,6 +9,11 @@ import (
 const (
 	testKey1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOs99n8cWJ4eTv+c84sOlW7wds6rKS96e9ABPJOVVSlj"
 	testKey2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINsCTXcEcuK1PaztpWGUoIVsS/Wh3UyMR6UxYppkioGe"
+	// testPrivateKey is a throwaway ed25519 key made for this test only.
+	testPrivateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\n" +
+		"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n" +
+		"QyNTUxOQAAACDrPfZ/HFieHk7/nPOLDpVu8HbOqykvenvQATyTlVUpYwAAAJhk3xZ3ZN8W\n" +
+		"-----END OPENSSH PRIVATE KEY-----\n"
 )
 
 // validSpec is a small valid two-network cluster; each case breaks one thing.
@@ -136,9 +141,92 @@ func TestValidate_RejectsInvalidConfigs(t *testing.T) {
 		{"firewall backend switch without reboot", func(s *ClusterSpec) { s.Network.FirewallBackendIptables = true }, []string{"FieldValueForbidden::network.firewallBackendIptables"}},
 		{"SSH through the public network", func(s *ClusterSpec) { s.Nodes[0].SSH.Host = "192.168.1.11" }, []string{"FieldValueForbidden::nodes[0].ssh.host"}},
 		{"SSH on the public zone", func(s *ClusterSpec) { s.Network.PublicPorts = []int{22, 443} }, []string{"FieldValueForbidden::network.publicPorts[0]"}},
+		// Values that reach host files, checked to their grammar.
+		{"interface name with a newline", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "eth0\n  notify /tmp/x" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name of 16 bytes", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "abcdefghijklmnop" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name dot", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "." }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name dot dot", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = ".." }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface alias with colon", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "eth0:1" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name with a tab", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "eth\t0" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name with a no-break space", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "eth\u00a00" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name with a control character", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "eth\x010" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"interface name not UTF-8", func(s *ClusterSpec) { s.Nodes[3].InternalInterface = "eth\xff" }, []string{"FieldValueInvalid::nodes[3].internalInterface"}},
+		{"external interface with XML markup", func(s *ClusterSpec) { s.Nodes[0].ExternalInterface = `eth1"/><service name="ssh` }, []string{"FieldValueInvalid::nodes[0].externalInterface"}},
+		{"empty external interface name with spaces", func(s *ClusterSpec) { s.Nodes[1].ExternalInterface = " " }, []string{"FieldValueInvalid::nodes[1].externalInterface"}},
+		{"VIP interface keepalived cannot carry", func(s *ClusterSpec) { s.VIP.Interface = "br#0" }, []string{"FieldValueInvalid::vip.interface"}},
+		{"VIP interface with a brace", func(s *ClusterSpec) { s.VIP.Interface = "br}0" }, []string{"FieldValueInvalid::vip.interface"}},
+		{"VIP interface with a space", func(s *ClusterSpec) { s.VIP.Interface = "eth0 notify" }, []string{"FieldValueInvalid::vip.interface"}},
+		{"server interface inherited by keepalived", func(s *ClusterSpec) { s.Nodes[0].InternalInterface = "br!lan" }, []string{"FieldValueInvalid::vip.interface"}},
+		{"release URL without scheme", func(s *ClusterSpec) { s.K3s.ReleaseURL = "github.com/k3s-io/k3s/releases/download" }, []string{"FieldValueInvalid::k3s.releaseUrl"}},
+		{"release URL over plain http", func(s *ClusterSpec) { s.K3s.ReleaseURL = "http://mirror.example/k3s" }, []string{"FieldValueInvalid::k3s.releaseUrl"}},
+		{"release URL with credentials", func(s *ClusterSpec) { s.K3s.ReleaseURL = "https://user:pw@mirror.example/k3s" }, []string{"FieldValueInvalid::k3s.releaseUrl"}},
+		{"release URL with a query", func(s *ClusterSpec) { s.K3s.ReleaseURL = "https://mirror.example/k3s?x=1" }, []string{"FieldValueInvalid::k3s.releaseUrl"}},
+		{"release URL over ftp", func(s *ClusterSpec) { s.K3s.ReleaseURL = "ftp://mirror.example/k3s" }, []string{"FieldValueInvalid::k3s.releaseUrl"}},
+		{"release URL with a quote", func(s *ClusterSpec) { s.K3s.ReleaseURL = "https://mirror.example/k3s'$(id)" }, []string{"FieldValueInvalid::k3s.releaseUrl"}},
+		{"falco version latest", func(s *ClusterSpec) { s.Falco.Version = "latest" }, []string{"FieldValueInvalid::falco.version"}},
+		{"falco version without patch", func(s *ClusterSpec) { s.Falco.Version = "0.42" }, []string{"FieldValueInvalid::falco.version"}},
+		{"falco version with v prefix", func(s *ClusterSpec) { s.Falco.Version = "v0.42.1" }, []string{"FieldValueInvalid::falco.version"}},
+		{"falco version with shell", func(s *ClusterSpec) { s.Falco.Version = "0.42.1; reboot" }, []string{"FieldValueInvalid::falco.version"}},
+		{"VIP on the network address", func(s *ClusterSpec) { s.VIP.Address = "192.168.122.0" }, []string{"FieldValueInvalid::vip.address"}},
+		{"VIP on the broadcast address", func(s *ClusterSpec) { s.VIP.Address = "192.168.122.255" }, []string{"FieldValueInvalid::vip.address"}},
+		{"node on the network address", func(s *ClusterSpec) { s.Nodes[3].InternalAddress = "192.168.122.0" }, []string{"FieldValueInvalid::nodes[3].internalAddress"}},
+		{"node on the broadcast address", func(s *ClusterSpec) { s.Nodes[3].InternalAddress = "192.168.122.255" }, []string{"FieldValueInvalid::nodes[3].internalAddress"}},
+		{"external address on the broadcast address", func(s *ClusterSpec) { s.Nodes[3].ExternalAddress = "192.168.1.255" }, []string{"FieldValueInvalid::nodes[3].externalAddress"}},
+		{"host key is a private key", func(s *ClusterSpec) { s.Nodes[1].SSH.HostKey = testPrivateKey }, []string{"FieldValueInvalid::nodes[1].ssh.hostKey"}},
+		{"host key with a comment", func(s *ClusterSpec) { s.Nodes[1].SSH.HostKey = testKey2 + " root@s2" }, []string{"FieldValueInvalid::nodes[1].ssh.hostKey"}},
+		{"host key type does not match the key", func(s *ClusterSpec) {
+			s.Nodes[1].SSH.HostKey = "ssh-rsa" + testKey2[len("ssh-ed25519"):]
+		}, []string{"FieldValueInvalid::nodes[1].ssh.hostKey"}},
+		{"host key with a second line", func(s *ClusterSpec) { s.Nodes[1].SSH.HostKey = testKey2 + "\n" + testKey1 }, []string{"FieldValueInvalid::nodes[1].ssh.hostKey"}},
+		{"host key type only", func(s *ClusterSpec) { s.Nodes[1].SSH.HostKey = "ssh-ed25519" }, []string{"FieldValueInvalid::nodes[1].ssh.hostKey"}},
+		{"bastion host key is a private key", func(s *ClusterSpec) {
+			s.Nodes[2].SSH.Bastion = &Bastion{Host: "10.9.9.9", HostKey: testPrivateKey}
+		}, []string{"FieldValueInvalid::nodes[2].ssh.bastion.hostKey"}},
+		{"bastion host not a name", func(s *ClusterSpec) {
+			s.Nodes[2].SSH.Bastion = &Bastion{Host: "jump host", HostKey: testKey2}
+		}, []string{"FieldValueInvalid::nodes[2].ssh.bastion.host"}},
+		{"ssh host not a name", func(s *ClusterSpec) { s.Nodes[0].SSH.Host = "s1\nProxyCommand x" }, []string{"FieldValueInvalid::nodes[0].ssh.host"}},
+		// Weakenings.
+		{"API port listed in publicPorts", func(s *ClusterSpec) { s.Network.PublicPorts = []int{443, 6443} }, []string{"FieldValueForbidden::network.publicPorts[1]"}},
+		{"etcd ports listed in publicPorts", func(s *ClusterSpec) { s.Network.PublicPorts = []int{2379, 2380} }, []string{
+			"FieldValueForbidden::network.publicPorts[0]", "FieldValueForbidden::network.publicPorts[1]"}},
+		{"kubelet port listed in publicPorts", func(s *ClusterSpec) { s.Network.PublicPorts = []int{80, 10250} }, []string{"FieldValueForbidden::network.publicPorts[1]"}},
+		{"kubelet read-only port listed in publicPorts", func(s *ClusterSpec) { s.Network.PublicPorts = []int{10255} }, []string{"FieldValueForbidden::network.publicPorts[0]"}},
+		{"flannel VXLAN port listed in publicPorts", func(s *ClusterSpec) { s.Network.PublicPorts = []int{8472} }, []string{"FieldValueForbidden::network.publicPorts[0]"}},
+		{"public port out of range", func(s *ClusterSpec) { s.Network.PublicPorts = []int{0, 70000} }, []string{
+			"FieldValueInvalid::network.publicPorts[0]", "FieldValueInvalid::network.publicPorts[1]"}},
+		{"internal ingress on the external pool", func(s *ClusterSpec) { s.Ingress.Internal.Pool = "external" }, []string{"FieldValueForbidden::ingress.internal.pool"}},
+		{"prod with hardening profile none", func(s *ClusterSpec) { s.Environment = "prod"; s.Hardening.Profile = "none" }, []string{"FieldValueForbidden::hardening.profile"}},
+		{"prod with sshd hardening off", func(s *ClusterSpec) { s.Environment = "prod"; s.Hardening.SSHD = boolPtr(false) }, []string{"FieldValueForbidden::hardening.sshd"}},
+		{"prod with auditd and sysctls off", func(s *ClusterSpec) {
+			s.Environment = "production"
+			s.Hardening.Auditd, s.Hardening.Sysctls = boolPtr(false), boolPtr(false)
+		}, []string{"FieldValueForbidden::hardening.auditd", "FieldValueForbidden::hardening.sysctls"}},
+		{"prod with Falco off", func(s *ClusterSpec) {
+			s.Environment = "prod"
+			s.Falco.Enabled, s.Responder.Enabled = boolPtr(false), boolPtr(false)
+		}, []string{"FieldValueForbidden::falco.enabled"}},
+		{"prod with the responder off and no Falco output", func(s *ClusterSpec) { s.Environment = "prod"; s.Responder.Enabled = boolPtr(false) }, []string{"FieldValueForbidden::responder.enabled"}},
+		{"prod with unpinned host keys", func(s *ClusterSpec) { s.Environment = "PROD"; s.SSH.AllowUnpinnedHostKeys = true }, []string{"FieldValueForbidden::ssh.allowUnpinnedHostKeys"}},
+		{"prod without checksum verification", func(s *ClusterSpec) { s.Environment = "prod"; s.K3s.VerifyChecksum = boolPtr(false) }, []string{"FieldValueForbidden::k3s.verifyChecksum"}},
+		{"unknown hardening profile", func(s *ClusterSpec) { s.Hardening.Profile = "strict" }, []string{"FieldValueNotSupported::hardening.profile"}},
+		{"unknown SELinux mode", func(s *ClusterSpec) { s.Hardening.SELinux = "disabled" }, []string{"FieldValueNotSupported::hardening.selinux"}},
+		{"unknown PSA level", func(s *ClusterSpec) { s.PodSecurity.Enforce = "strict" }, []string{"FieldValueNotSupported::podSecurity.enforce"}},
+		{"unknown falco mode", func(s *ClusterSpec) { s.Falco.Mode = "sidecar" }, []string{"FieldValueNotSupported::falco.mode"}},
+		{"responder port privileged", func(s *ClusterSpec) { s.Responder.Port = 80 }, []string{"FieldValueInvalid::responder.port"}},
+		{"responder allow-namespace not a name", func(s *ClusterSpec) { s.Responder.AllowNamespaces = []string{"Kube_System"} }, []string{"FieldValueInvalid::responder.allowNamespaces[0]"}},
+		{"ingress replicas zero", func(s *ClusterSpec) { s.Ingress.External.Replicas = -1 }, []string{"FieldValueInvalid::ingress.external.replicas"}},
+		// Node identity.
+		{"two nodes on one SSH endpoint", func(s *ClusterSpec) { s.Nodes[1].SSH.Host = "192.168.122.11" }, []string{"FieldValueDuplicate::nodes[1].ssh.host"}},
+		{"two nodes on one SSH endpoint by name case", func(s *ClusterSpec) {
+			s.Nodes[0].SSH.Host, s.Nodes[1].SSH.Host = "jump.example", "JUMP.example"
+		}, []string{"FieldValueDuplicate::nodes[1].ssh.host"}},
+		{"duplicate external addresses", func(s *ClusterSpec) { s.Nodes[3].ExternalAddress = "192.168.1.11" }, []string{"FieldValueDuplicate::nodes[3].externalAddress"}},
+		{"three nodes one name", func(s *ClusterSpec) { s.Nodes[2].Name, s.Nodes[3].Name = "s1", "s1" }, []string{
+			"FieldValueDuplicate::nodes[2].name", "FieldValueDuplicate::nodes[3].name"}},
 	}
-	if len(cases) < 30 {
-		t.Fatalf("want at least 30 invalid configs, have %d", len(cases))
+	if len(cases) < 90 {
+		t.Fatalf("want at least 90 invalid configs, have %d", len(cases))
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,11 +284,11 @@ func TestValidate_SingleServerWarns(t *testing.T) {
 
 func TestDecode_UnknownKeysAndFieldsAreErrors(t *testing.T) {
 	_, v := Decode("dev", map[string]string{"nodez": "[]"})
-	if got := errorSet(v); len(got) == 0 || got[0] != "FieldValueNotSupported::nodez" {
-		t.Fatalf("unknown key: got %v", got)
+	if got := errorSet(v); !contains(got, "FieldValueInvalid::nodez") || !strings.Contains(v.Err().Error(), "did you mean nodes?") {
+		t.Fatalf("unknown key: got %v", v.Err())
 	}
 	_, v = Decode("dev", map[string]string{"vip": `{"adress": "10.0.0.1"}`})
-	if len(v.Errors) != 1 || !strings.Contains(v.Err().Error(), "adress") {
+	if got := errorSet(v); !contains(got, "FieldValueInvalid::vip.adress") || !contains(got, "FieldValueRequired::vip.address") {
 		t.Fatalf("unknown field: got %v", v.Err())
 	}
 }

@@ -78,7 +78,7 @@ func run(w io.Writer, dir, stack, cfgPath string) (int, error) {
 		fmt.Fprintf(w, "%-9s %s: %s\n  %s\n", offline.LevelName(v.Level), v.Policy, shortURN(v.URN), v.Message)
 	}
 	mandatory := offline.Mandatory(vs)
-	fmt.Fprintf(w, "policycheck: %s: %d resources, %d policies, %d mandatory and %d advisory violations\n",
+	fmt.Fprintf(w, "policycheck: %s: %d resources, %d policies, %d enforcing (mandatory or remediate) and %d advisory violations\n",
 		stack, len(resources), len(pack.Policies()), mandatory, len(vs)-mandatory)
 	return mandatory, nil
 }

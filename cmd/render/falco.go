@@ -28,7 +28,7 @@ func writeHelmValues(p *plan.Plan, out string) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, r.Name+".values.yaml"), b, 0o644); err != nil {
+		if err := writeNew(filepath.Join(dir, r.Name+".values.yaml"), b); err != nil {
 			return err
 		}
 	}

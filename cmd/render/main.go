@@ -48,11 +48,11 @@ func run(dir, stack, out string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, files[path], 0o644); err != nil {
+		if err := writeNew(dst, files[path]); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(out, "resources.txt"), []byte(p.String()), 0o644); err != nil {
+	if err := writeNew(filepath.Join(out, "resources.txt"), []byte(p.String())); err != nil {
 		return err
 	}
 	if err := writeHelmValues(p, out); err != nil {
@@ -63,4 +63,18 @@ func run(dir, stack, out string) error {
 	}
 	fmt.Printf("render: %s: %d resources, %d files under %s\n", stack, len(p.Resources), len(paths), out)
 	return nil
+}
+
+// writeNew creates path and fails when it exists: the output directory
+// starts empty, so an existing file means two sources for one path.
+func writeNew(path string, content []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("render never overwrites a file: %w", err)
+	}
+	if _, err := f.Write(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

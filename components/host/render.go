@@ -92,10 +92,10 @@ func RenderZones(in FirewallInput) (internal, public []byte, err error) {
 			pz.Ports = append(pz.Ports, Port{"6443", "tcp"})
 		}
 	}
-	if internal, err = execute("zone.xml.tmpl", iz); err != nil {
+	if internal, err = encodeZone(iz); err != nil {
 		return nil, nil, err
 	}
-	public, err = execute("zone.xml.tmpl", pz)
+	public, err = encodeZone(pz)
 	return internal, public, err
 }
 

@@ -60,7 +60,7 @@ func TestZones_PortMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`port="2379-2380"`, `port="6443"`, `port="8472"`, `port="10250-10255"`, `port="30000-32767"`, `port="7946"`, `<service name="ssh"/>`, `<protocol value="vrrp"/>`, `source address="10.43.0.0/16"`, `source address="10.44.0.0/16"`} {
+	for _, want := range []string{`port="2379-2380"`, `port="6443"`, `port="8472"`, `port="10250-10255"`, `port="30000-32767"`, `port="7946"`, `<service name="ssh"></service>`, `<protocol value="vrrp"></protocol>`, `source address="10.43.0.0/16"`, `source address="10.44.0.0/16"`} {
 		if !strings.Contains(string(internal), want) {
 			t.Errorf("internal zone lacks %s", want)
 		}
@@ -68,7 +68,7 @@ func TestZones_PortMatrix(t *testing.T) {
 	if strings.Contains(string(public), "ssh") {
 		t.Error("public zone exposes SSH")
 	}
-	for _, want := range []string{`port="80"`, `port="443"`, `port="6443"`, `<interface name="eth1"/>`} {
+	for _, want := range []string{`port="80"`, `port="443"`, `port="6443"`, `<interface name="eth1"></interface>`} {
 		if !strings.Contains(string(public), want) {
 			t.Errorf("public zone lacks %s", want)
 		}

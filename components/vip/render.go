@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"regexp"
 
+	"k3s-onprem/internal/grammar"
 	"k3s-onprem/internal/tmpl"
 )
 
@@ -74,6 +75,9 @@ func RenderKeepalivedConf(c KeepalivedConfig) ([]byte, error) {
 	if c.CheckScript == "" {
 		c.CheckScript = CheckScriptPath
 	}
+	if err := checkTokens(c); err != nil {
+		return nil, err
+	}
 	if c.AuthPass != AuthPassPlaceholder && !authPassRE.MatchString(c.AuthPass) {
 		return nil, fmt.Errorf("keepalived %s: auth_pass must be 1-%d letters or digits (keepalived silently cuts longer ones)", c.RouterID, AuthPassMaxLen)
 	}
@@ -89,7 +93,30 @@ func RenderKeepalivedConf(c KeepalivedConfig) ([]byte, error) {
 	if len(c.UnicastPeers) > 0 && c.UnicastSrcIP == "" {
 		return nil, fmt.Errorf("keepalived %s: unicast peers need unicast_src_ip", c.RouterID)
 	}
+	for _, a := range append([]string{c.UnicastSrcIP}, c.UnicastPeers...) {
+		if ip, err := netip.ParseAddr(a); a != "" && (err != nil || !ip.Is4()) {
+			return nil, fmt.Errorf("keepalived %s: unicast address %q is not an IPv4 address", c.RouterID, a)
+		}
+	}
 	return execute("keepalived.conf.tmpl", c)
+}
+
+// checkTokens refuses any word keepalived's lexer would not read back as
+// exactly that word: the template writes values unquoted (the check script
+// inside quotes), so this is what keeps a value from adding a directive.
+func checkTokens(c KeepalivedConfig) error {
+	for _, w := range []struct{ key, value string }{{"router_id", c.RouterID}, {"vrrp_instance", c.Instance}, {"interface", c.Interface}} {
+		if err := grammar.KeepalivedToken(w.value); err != nil {
+			return fmt.Errorf("keepalived %q: %s %q: %w", c.RouterID, w.key, w.value, err)
+		}
+	}
+	if err := grammar.InterfaceName(c.Interface); err != nil {
+		return fmt.Errorf("keepalived %s: interface %q: %w", c.RouterID, c.Interface, err)
+	}
+	if err := grammar.AbsPath(c.CheckScript); err != nil {
+		return fmt.Errorf("keepalived %s: script %q: %w", c.RouterID, c.CheckScript, err)
+	}
+	return nil
 }
 
 // RenderCheckScript renders the vrrp_script health check.

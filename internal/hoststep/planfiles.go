@@ -1,6 +1,7 @@
 package hoststep
 
 import (
+	"fmt"
 	"strings"
 
 	"k3s-onprem/internal/plan"
@@ -22,6 +23,9 @@ func HostFiles(p *plan.Plan) (map[string][]byte, error) {
 			// Uploads of operator files (binaries) are not text; list only.
 			continue
 		}
+		if _, dup := files[node+remote]; dup {
+			return nil, fmt.Errorf("%s and another resource both write %s on %s; render never overwrites a file", r.Name, remote, node)
+		}
 		files[node+remote] = content
 		if dir, ok := strings.CutSuffix(remote, "/files.list"); ok && strings.HasPrefix(remote, StateDir) {
 			for _, line := range strings.Split(strings.TrimSpace(string(content)), "\n") {
@@ -33,6 +37,9 @@ func HostFiles(p *plan.Plan) (map[string][]byte, error) {
 	}
 	for staged, final := range finalPath {
 		if c, ok := files[staged]; ok {
+			if _, dup := files[final]; dup {
+				return nil, fmt.Errorf("two steps install %s; render never overwrites a file", final)
+			}
 			files[final] = c
 			delete(files, staged)
 		}

@@ -39,7 +39,8 @@ type Plan struct {
 	Stack     string
 	Resources []*Resource
 	byURN     map[string]*Resource
-	// Nodes maps an SSH host to its node name (filled by the caller).
+	// Nodes maps an SSH endpoint (EndpointKey: host and port) to its node
+	// name (filled by the caller).
 	Nodes map[string]string
 }
 

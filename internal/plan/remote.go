@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -53,10 +55,20 @@ func (p *Plan) NodeOf(r *Resource) (string, error) {
 	if host == "" {
 		return "", fmt.Errorf("%s %s: no connection host", r.Type, r.Name)
 	}
-	if n, ok := p.Nodes[host]; ok {
+	port := 22.0
+	if v, ok := Connection(r)["port"]; ok && Unwrap(v).IsNumber() {
+		port = Unwrap(v).NumberValue()
+	}
+	if n, ok := p.Nodes[EndpointKey(host, int(port))]; ok {
 		return n, nil
 	}
 	return host, nil
+}
+
+// EndpointKey names an SSH endpoint: two nodes may share a host on
+// different ports (port forwarding), never an endpoint.
+func EndpointKey(host string, port int) string {
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // CopiedLocalFile returns the remote path and the operator-side path of a

@@ -142,11 +142,20 @@ func (c *collector) ReportViolation(message, urn string) {
 	c.found = append(c.found, Violation{Policy: c.policy, Level: c.level, URN: urn, Message: message})
 }
 
-// Mandatory counts the mandatory violations.
+// Enforcing reports whether a level stops the update, as the engine
+// orders levels: remediate >= mandatory > advisory > disabled. A remediate
+// policy without a remediation (all of this pack's policies validate only)
+// fails the update like a mandatory one.
+func Enforcing(l policyx.EnforcementLevel) bool {
+	return l == policyx.EnforcementLevelMandatory || l == policyx.EnforcementLevelRemediate
+}
+
+// Mandatory counts the violations that stop an update (mandatory or
+// remediate).
 func Mandatory(vs []Violation) int {
 	n := 0
 	for _, v := range vs {
-		if v.Level == policyx.EnforcementLevelMandatory {
+		if Enforcing(v.Level) {
 			n++
 		}
 	}

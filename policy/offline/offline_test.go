@@ -374,3 +374,30 @@ func TestFalcoDaemonSetModePassesThePack(t *testing.T) {
 		t.Fatalf("%d violations:\n%s", len(vs), dump(vs))
 	}
 }
+
+// The engine orders levels remediate >= mandatory > advisory > disabled: a
+// prod config that sets every policy to remediate still stops the update.
+func TestPolicyConfig_RemediateEnforces(t *testing.T) {
+	env, rs, err := Stack(projectDir, "dev", unpinHostKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack, _ := policies.New(env)
+	cfg, err := ParseConfig(pack, []byte(`{"all": "remediate"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := Evaluate(context.Background(), pack, rs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) == 0 || Mandatory(vs) != len(vs) {
+		t.Fatalf("remediate violations: %d of %d counted as enforcing:\n%s", Mandatory(vs), len(vs), dump(vs))
+	}
+	for l, want := range map[policyx.EnforcementLevel]bool{policyx.EnforcementLevelRemediate: true, policyx.EnforcementLevelMandatory: true,
+		policyx.EnforcementLevelAdvisory: false, policyx.EnforcementLevelDisabled: false} {
+		if Enforcing(l) != want {
+			t.Errorf("Enforcing(%s) = %v", LevelName(l), !want)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
+
+	"k3s-onprem/internal/hoststep"
+	"k3s-onprem/internal/plan"
+)
+
+func copyTo(t *testing.T, name, host, path, content string) *plan.Resource {
+	t.Helper()
+	a, err := asset.FromText(content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &plan.Resource{Type: "command:remote:CopyToRemote", Name: name, Custom: true, Inputs: resource.PropertyMap{
+		"connection": resource.NewObjectProperty(resource.PropertyMap{"host": resource.NewStringProperty(host), "port": resource.NewNumberProperty(22)}),
+		"remotePath": resource.NewStringProperty(path),
+		"source":     resource.NewAssetProperty(a),
+	}}
+}
+
+// Two resources writing one path on one node is an error, never a silent
+// overwrite; the same path on two nodes is fine.
+func TestHostFiles_RefusesToOverwrite(t *testing.T) {
+	p := &plan.Plan{Nodes: map[string]string{"10.0.0.1:22": "a", "10.0.0.2:22": "b"}}
+	p.Resources = []*plan.Resource{copyTo(t, "a-one", "10.0.0.1", "/etc/x", "1"), copyTo(t, "b-one", "10.0.0.2", "/etc/x", "2")}
+	files, err := hoststep.HostFiles(p)
+	if err != nil || len(files) != 2 {
+		t.Fatalf("files %v, err %v", files, err)
+	}
+	p.Resources = append(p.Resources, copyTo(t, "a-two", "10.0.0.1", "/etc/x", "3"))
+	if _, err := hoststep.HostFiles(p); err == nil || !strings.Contains(err.Error(), "never overwrites") {
+		t.Fatalf("collision not refused: %v", err)
+	}
+	dir := t.TempDir()
+	if err := writeNew(filepath.Join(dir, "f"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeNew(filepath.Join(dir, "f"), []byte("2")); err == nil {
+		t.Fatal("writeNew overwrote a file")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "f")); string(b) != "1" {
+		t.Fatalf("content %q", b)
+	}
+}
