@@ -31,12 +31,9 @@ func deployCluster(ctx *pulumi.Context, c *Cluster) error {
 		deletedWith = c.K3sServers[0]
 	}
 	ingCfg := ingressConfig(spec, v.Minor)
-	namespaces, err := ingress.Namespaces(ingCfg)
+	namespaces, err := clusterNamespaces(spec, v.Minor)
 	if err != nil {
 		return err
-	}
-	if On(spec.LoadBalancer.Enabled) {
-		namespaces = append([]podsecurity.Namespace{loadbalancer.NamespaceSpec()}, namespaces...)
 	}
 	ps, err := podsecurity.NewPodSecurity(ctx, spec.ClusterName+"-podsecurity", &podsecurity.Args{
 		Config: podsecurity.Config{
@@ -97,6 +94,19 @@ func loadBalancerConfig(spec *ClusterSpec) loadbalancer.Config {
 		cfg.Pools = append(cfg.Pools, pool)
 	}
 	return cfg
+}
+
+// clusterNamespaces are the namespaces the pod security layer creates for
+// the in-cluster components: MetalLB's and one per ingress controller.
+func clusterNamespaces(spec *ClusterSpec, minor int) ([]podsecurity.Namespace, error) {
+	namespaces, err := ingress.Namespaces(ingressConfig(spec, minor))
+	if err != nil {
+		return nil, err
+	}
+	if On(spec.LoadBalancer.Enabled) {
+		namespaces = append([]podsecurity.Namespace{loadbalancer.NamespaceSpec()}, namespaces...)
+	}
+	return namespaces, nil
 }
 
 // ingressConfig lists the enabled controllers.

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -93,22 +94,18 @@ func run(log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Addr:              f.listen,
-		Handler:           srv.Handler(),
-		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}},
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	defer srv.Close()
+	hs := srv.HTTPServer(&tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, log)
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServeTLS("", "") }()
-	log.Info("responder listening", "address", f.listen, "responses", len(cfg.Responses), "protected_namespaces", responder.SystemNamespaces(), "own_namespace", cfg.OwnNamespace)
+	go func() { errc <- hs.ServeTLS(srv.Listener(ln), "", "") }()
+	log.Info("responder listening", "address", f.listen, "responses", len(cfg.Responses), "protected_namespaces", cfg.ProtectedNamespaces(),
+		"max_connections", cfg.Connections.Max, "max_connections_per_source", cfg.Connections.PerSource)
 	select {
 	case err := <-errc:
 		return err

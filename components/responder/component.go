@@ -64,6 +64,11 @@ type Args struct {
 	Port int
 	// Namespace holds the responder's ServiceAccount (default falco-responder).
 	Namespace string
+	// ProtectedNamespaces are the namespaces the program creates for itself
+	// besides Namespace (Falco, MetalLB, ingress-nginx): never acted on, and
+	// not un-protectable by AllowNamespaces. The caller derives them from
+	// the components that create them.
+	ProtectedNamespaces []string
 	// AllowNamespaces are never acted on, besides the system namespaces.
 	AllowNamespaces []string
 	// KubeProvider creates the Kubernetes identity (the cluster's provider).
@@ -120,6 +125,7 @@ func NewResponder(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.R
 		"port":            pulumi.Int(args.Port),
 		"namespace":       pulumi.String(args.Namespace),
 		"allowNamespaces": pulumi.ToStringArray(args.AllowNamespaces),
+		"protected":       pulumi.ToStringArray(args.ProtectedNamespaces),
 		"servers":         servers,
 		"permissions":     rulesInput(perms),
 	}
@@ -177,7 +183,7 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 		return nil, err
 	}
 	step, err := Step(StepInput{
-		Port: args.Port, Namespace: args.Namespace, TokenSecret: id.tokenSecret,
+		Port: args.Port, Namespace: args.Namespace, ProtectedNamespaces: args.ProtectedNamespaces,
 		AllowNamespaces: args.AllowNamespaces, BinarySHA256: sha,
 	})
 	if err != nil {
@@ -196,6 +202,7 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 func mustConfig(args *Args) *core.Config {
 	c := core.DefaultConfig()
 	c.OwnNamespace = args.Namespace
+	c.ProtectedNamespacesExtra = args.ProtectedNamespaces
 	c.Allow.Namespaces = args.AllowNamespaces
 	return c
 }

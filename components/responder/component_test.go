@@ -92,7 +92,7 @@ func TestComponent_Graph(t *testing.T) {
 		"random:index/randomPassword:RandomPassword", "tls:index/selfSignedCert:SelfSignedCert",
 		"tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert",
 		"kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "kubernetes:core/v1:Secret",
+		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
 		"kubernetes:networking.k8s.io/v1:NetworkPolicy",
 	} {
 		if n := len(p.OfType(typ)); n != 1 {
@@ -145,7 +145,11 @@ func strs(v resource.PropertyValue) string {
 func TestComponent_ServerSteps(t *testing.T) {
 	p, _ := runResponder(t)
 	binding := p.OfType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")[0]
-	token := p.OfType("kubernetes:core/v1:Secret")[0]
+	sa := p.OfType("kubernetes:core/v1:ServiceAccount")[0]
+	// A legacy token Secret never expires; the hosts mint bound tokens.
+	for _, sec := range p.OfType("kubernetes:core/v1:Secret") {
+		t.Errorf("the component creates Secret %s; the responder's token must come from the TokenRequest API", sec.Name)
+	}
 	for _, s := range testServers {
 		cmd := p.Named("command:remote:Command", s.node+"-responder")
 		if cmd == nil {
@@ -159,7 +163,7 @@ func TestComponent_ServerSteps(t *testing.T) {
 			t.Errorf("%s: copies %s, want the %s build", s.node, bin.Inputs["source"].AssetValue().Path, s.arch)
 		}
 		gate := p.Named("command:remote:Command", s.node+"-k3s-gate")
-		for _, dep := range []*plan.Resource{bin, gate, binding, token} {
+		for _, dep := range []*plan.Resource{bin, gate, binding, sa} {
 			if !contains(cmd.DependsOn, dep.URN) {
 				t.Errorf("%s: step does not wait for %s", s.node, dep.Name)
 			}

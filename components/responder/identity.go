@@ -11,19 +11,20 @@ import (
 
 // identity is the responder's Kubernetes side.
 type identity struct {
-	tokenSecret string
-	// ready are the objects the host step needs before it reads the token.
+	// ready are the objects the host step needs before it mints a token.
 	ready []pulumi.Resource
 }
 
-// serviceAccount is the responder's ServiceAccount (and ClusterRole,
-// ClusterRoleBinding, token Secret) name.
-const serviceAccount = "falco-responder"
+// ServiceAccount is the responder's ServiceAccount (and ClusterRole,
+// ClusterRoleBinding) name.
+const ServiceAccount = "falco-responder"
 
 // newIdentity creates the namespace, the ServiceAccount, a ClusterRole made
 // from the actions' Permissions (pods can be attacked in any namespace, so
-// the role is cluster-wide; the verbs are the minimum) and its binding,
-// and a token Secret the host step turns into the responder's kubeconfig.
+// the role is cluster-wide; the verbs are the minimum) and its binding.
+// There is no token Secret: a legacy kubernetes.io/service-account-token
+// never expires. Each server mints a bound token through the TokenRequest
+// API (RenderToken) and refreshes it before it expires.
 func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.PolicyRule, opts ...pulumi.ResourceOption) (*identity, error) {
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("falco-responder"), "app.kubernetes.io/managed-by": pulumi.String("k3s-onprem")}
 	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
@@ -52,7 +53,7 @@ func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.Po
 	}, inNS...); err != nil {
 		return nil, err
 	}
-	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Namespace: pulumi.String(namespace), Labels: labels}
+	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(ServiceAccount), Namespace: pulumi.String(namespace), Labels: labels}
 	sa, err := corev1.NewServiceAccount(ctx, name+"-sa", &corev1.ServiceAccountArgs{
 		Metadata: meta,
 		// The token is used from the host, never mounted into a pod.
@@ -62,36 +63,25 @@ func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.Po
 		return nil, err
 	}
 	role, err := rbacv1.NewClusterRole(ctx, name+"-role", &rbacv1.ClusterRoleArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Labels: labels},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(ServiceAccount), Labels: labels},
 		Rules:    rulesInput(perms),
 	}, opts...)
 	if err != nil {
 		return nil, err
 	}
 	binding, err := rbacv1.NewClusterRoleBinding(ctx, name+"-binding", &rbacv1.ClusterRoleBindingArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(serviceAccount), Labels: labels},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(ServiceAccount), Labels: labels},
 		RoleRef: &rbacv1.RoleRefArgs{
-			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: pulumi.String(serviceAccount),
+			ApiGroup: pulumi.String("rbac.authorization.k8s.io"), Kind: pulumi.String("ClusterRole"), Name: pulumi.String(ServiceAccount),
 		},
 		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{
-			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(serviceAccount), Namespace: pulumi.String(namespace),
+			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(ServiceAccount), Namespace: pulumi.String(namespace),
 		}},
 	}, append(inNS, pulumi.DependsOn([]pulumi.Resource{role, sa}))...)
 	if err != nil {
 		return nil, err
 	}
-	tokenName := serviceAccount + "-token"
-	token, err := corev1.NewSecret(ctx, name+"-token", &corev1.SecretArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(tokenName), Namespace: pulumi.String(namespace), Labels: labels,
-			Annotations: pulumi.StringMap{"kubernetes.io/service-account.name": pulumi.String(serviceAccount)},
-		},
-		Type: pulumi.String("kubernetes.io/service-account-token"),
-	}, append(inNS, pulumi.DependsOn([]pulumi.Resource{sa}))...)
-	if err != nil {
-		return nil, err
-	}
-	return &identity{tokenSecret: tokenName, ready: []pulumi.Resource{binding, token}}, nil
+	return &identity{ready: []pulumi.Resource{binding, sa}}, nil
 }
 
 // rulesInput turns RBAC rules into Pulumi inputs.

@@ -25,6 +25,28 @@ const (
 	UnitPath       = "/etc/systemd/system/" + UnitName
 	PolicyPath     = "/etc/firewalld/policies/k3s-onprem-responder.xml"
 	localAPIServer = "https://127.0.0.1:6443"
+	// ServiceUser runs the responder. A static system user (sysusers.d),
+	// so the token file can be given to it; the unit keeps DynamicUser's
+	// sandbox (systemd uses an existing user of that name).
+	ServiceUser  = "k3s-onprem-responder"
+	SysusersPath = "/usr/lib/sysusers.d/k3s-onprem-responder.conf"
+	// The ServiceAccount token: minted by root through the TokenRequest
+	// API, bound to the ServiceAccount and expiring after TokenLifetime,
+	// refreshed every TokenRefresh by a timer; client-go re-reads the file.
+	TokenDir        = "/var/lib/k3s-onprem/responder"
+	TokenPath       = TokenDir + "/token"
+	TokenScriptPath = "/usr/local/lib/k3s-onprem/responder-token.sh"
+	TokenUnitName   = "k3s-onprem-responder-token.service"
+	TokenUnitPath   = "/etc/systemd/system/" + TokenUnitName
+	TokenTimerName  = "k3s-onprem-responder-token.timer"
+	TokenTimerPath  = "/etc/systemd/system/" + TokenTimerName
+	TokenLifetime   = "1h"
+	TokenRefresh    = "15min"
+	k3sBinary       = "/usr/local/bin/k3s"
+	adminKubeconfig = "/etc/rancher/k3s/k3s.yaml"
+	// fdHeadroom is the descriptors beyond connections.max: the API
+	// client's connections, the listener, credential and log files.
+	fdHeadroom = 256
 	// UploadName is the binary's upload in the step directory
 	// ("$STEP_DIR/upload-responder" on the host).
 	UploadName = "responder"
@@ -40,6 +62,9 @@ var credentials = []string{"kubeconfig", "secret", "tls.crt", "tls.key"}
 type ConfigInput struct {
 	// Namespace is where the responder's ServiceAccount lives (protected).
 	Namespace string
+	// ProtectedNamespaces are the other namespaces the program creates for
+	// itself (never acted on; see Args.ProtectedNamespaces).
+	ProtectedNamespaces []string
 	// AllowNamespaces are never acted on, besides the system namespaces.
 	AllowNamespaces []string
 }
@@ -50,6 +75,7 @@ type ConfigInput struct {
 func RenderConfig(in ConfigInput) ([]byte, error) {
 	c := core.DefaultConfig()
 	c.OwnNamespace = in.Namespace
+	c.ProtectedNamespacesExtra = append([]string{}, in.ProtectedNamespaces...)
 	c.Allow.Namespaces = append([]string{}, in.AllowNamespaces...)
 	b, err := yaml.Marshal(c)
 	if err != nil {
@@ -64,20 +90,61 @@ func RenderConfig(in ConfigInput) ([]byte, error) {
 // UnitInput is what the systemd unit is rendered from.
 type UnitInput struct {
 	Port int
+	// MaxConnections is the configuration's connections.max; the file
+	// limit is derived from it.
+	MaxConnections int
 }
+
+// LimitNOFILE is the unit's file limit for a connection cap: every
+// connection is one descriptor, plus fdHeadroom.
+func LimitNOFILE(maxConnections int) int { return maxConnections + fdHeadroom }
 
 // RenderUnit renders the hardened systemd unit.
 func RenderUnit(in UnitInput) ([]byte, error) {
+	if in.MaxConnections <= 0 {
+		return nil, fmt.Errorf("unit: connections.max %d must be positive", in.MaxConnections)
+	}
 	return execute("responder.service.tmpl", map[string]any{
 		"Binary":        BinaryPath,
 		"ConfigPath":    ConfigPath,
 		"Listen":        ":" + strconv.Itoa(in.Port),
 		"Credentials":   credentials,
 		"CredentialDir": CredentialDir,
+		"User":          ServiceUser,
+		"TokenUnit":     TokenUnitName,
+		"TokenTimer":    TokenTimerName,
 		// Measured RSS is ~20 MiB; the cap stops a decoder bug from
 		// starving the k3s server beside it.
-		"MemoryMax": "128M",
+		"MemoryMax":   "128M",
+		"LimitNOFILE": LimitNOFILE(in.MaxConnections),
 	})
+}
+
+// TokenInput is what the token refresher is rendered from.
+type TokenInput struct {
+	Namespace string
+}
+
+// RenderToken renders the token refresher: its script, oneshot unit,
+// timer, and the sysusers.d entry of the user that may read the token.
+func RenderToken(in TokenInput) (script, unit, timer, sysusers []byte, err error) {
+	data := map[string]any{
+		"K3s": k3sBinary, "AdminKubeconfig": adminKubeconfig, "Namespace": in.Namespace,
+		"ServiceAccount": ServiceAccount, "Lifetime": TokenLifetime, "Refresh": TokenRefresh,
+		"TokenDir": TokenDir, "TokenPath": TokenPath, "User": ServiceUser, "Script": TokenScriptPath,
+		"TokenUnit": TokenUnitName,
+	}
+	if script, err = execute("responder-token.sh.tmpl", data); err != nil {
+		return
+	}
+	if unit, err = execute("responder-token.service.tmpl", data); err != nil {
+		return
+	}
+	if timer, err = execute("responder-token.timer.tmpl", data); err != nil {
+		return
+	}
+	sysusers, err = execute("responder.sysusers.conf.tmpl", data)
+	return
 }
 
 // RenderFirewallPolicy opens the responder port from the internal zone.
@@ -87,10 +154,10 @@ func RenderFirewallPolicy(port int) ([]byte, error) {
 
 // StepInput is one server's responder step.
 type StepInput struct {
-	Port            int
-	Namespace       string
-	TokenSecret     string
-	AllowNamespaces []string
+	Port                int
+	Namespace           string
+	ProtectedNamespaces []string
+	AllowNamespaces     []string
 	// BinarySHA256 is the hex digest of the binary uploaded for this host;
 	// it is in the command text, so a new build re-runs the step.
 	BinarySHA256 string
@@ -101,11 +168,19 @@ func Step(in StepInput) (hoststep.Step, error) {
 	if len(in.BinarySHA256) != 64 {
 		return hoststep.Step{}, fmt.Errorf("binary sha256 %q is not a hex digest", in.BinarySHA256)
 	}
-	cfg, err := RenderConfig(ConfigInput{Namespace: in.Namespace, AllowNamespaces: in.AllowNamespaces})
+	cfg, err := RenderConfig(ConfigInput{Namespace: in.Namespace, ProtectedNamespaces: in.ProtectedNamespaces, AllowNamespaces: in.AllowNamespaces})
 	if err != nil {
 		return hoststep.Step{}, err
 	}
-	unit, err := RenderUnit(UnitInput{Port: in.Port})
+	parsed, err := core.ParseConfig(cfg)
+	if err != nil {
+		return hoststep.Step{}, err
+	}
+	unit, err := RenderUnit(UnitInput{Port: in.Port, MaxConnections: parsed.Connections.Max})
+	if err != nil {
+		return hoststep.Step{}, err
+	}
+	tokenScript, tokenUnit, tokenTimer, sysusers, err := RenderToken(TokenInput{Namespace: in.Namespace})
 	if err != nil {
 		return hoststep.Step{}, err
 	}
@@ -124,20 +199,29 @@ func Step(in StepInput) (hoststep.Step, error) {
 			{Path: ConfigPath, Mode: 0o644, Content: cfg},
 			{Path: UnitPath, Mode: 0o644, Content: unit},
 			{Path: PolicyPath, Mode: 0o644, Content: policy},
+			{Path: SysusersPath, Mode: 0o644, Content: sysusers},
+			{Path: TokenScriptPath, Mode: 0o755, Content: tokenScript},
+			{Path: TokenUnitPath, Mode: 0o644, Content: tokenUnit},
+			{Path: TokenTimerPath, Mode: 0o644, Content: tokenTimer},
 		},
 		Vars: map[string]string{
-			"BINARY":         BinaryPath,
-			"BINARY_SHA256":  in.BinarySHA256,
-			"UPLOAD_NAME":    UploadName,
-			"CONFIG":         ConfigPath,
-			"UNIT":           UnitName,
-			"UNIT_FILE":      UnitPath,
-			"POLICY":         PolicyPath,
-			"CREDENTIAL_DIR": CredentialDir,
-			"SA_NAMESPACE":   in.Namespace,
-			"TOKEN_SECRET":   in.TokenSecret,
-			"API_URL":        localAPIServer,
-			"PORT":           strconv.Itoa(in.Port),
+			"BINARY":          BinaryPath,
+			"BINARY_SHA256":   in.BinarySHA256,
+			"UPLOAD_NAME":     UploadName,
+			"CONFIG":          ConfigPath,
+			"UNIT":            UnitName,
+			"UNIT_FILE":       UnitPath,
+			"POLICY":          PolicyPath,
+			"CREDENTIAL_DIR":  CredentialDir,
+			"SYSUSERS":        SysusersPath,
+			"TOKEN_UNIT":      TokenUnitName,
+			"TOKEN_UNIT_FILE": TokenUnitPath,
+			"TOKEN_TIMER":     TokenTimerName,
+			"TOKEN_SCRIPT":    TokenScriptPath,
+			"TOKEN_DIR":       TokenDir,
+			"TOKEN_PATH":      TokenPath,
+			"API_URL":         localAPIServer,
+			"PORT":            strconv.Itoa(in.Port),
 		},
 	}, nil
 }

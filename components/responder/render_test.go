@@ -1,7 +1,9 @@
 package responder
 
 import (
+	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,15 +12,66 @@ import (
 )
 
 func TestGolden_Unit(t *testing.T) {
-	b, err := RenderUnit(UnitInput{Port: 2801})
+	max := core.DefaultConfig().Connections.Max
+	b, err := RenderUnit(UnitInput{Port: 2801, MaxConnections: max})
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden.Assert(t, "k3s-onprem-responder.service", b)
-	for _, want := range []string{"DynamicUser=yes", "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n", "LoadCredential=secret:" + CredentialDir + "/secret"} {
+	for _, want := range []string{"DynamicUser=yes", "User=" + ServiceUser, "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n", "LoadCredential=secret:" + CredentialDir + "/secret", fmt.Sprintf("LimitNOFILE=%d\n", LimitNOFILE(max))} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("unit lacks %q", want)
 		}
+	}
+}
+
+// The unit's file limit follows the listener's connection cap: every
+// admitted connection fits, with room for the API client and files, so the
+// listener (which displaces idle connections) and not the kernel decides.
+func TestUnit_FileLimitFollowsConnectionCap(t *testing.T) {
+	for _, max := range []int{64, 1024, 4096} {
+		b, err := RenderUnit(UnitInput{Port: 2801, MaxConnections: max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "LimitNOFILE="); ok {
+				got, _ = strconv.Atoi(v)
+			}
+		}
+		if got < max+128 {
+			t.Errorf("connections.max %d: LimitNOFILE %d leaves no headroom", max, got)
+		}
+	}
+	if _, err := RenderUnit(UnitInput{Port: 2801}); err == nil {
+		t.Error("a unit without a connection cap was rendered")
+	}
+}
+
+func TestGolden_Token(t *testing.T) {
+	script, unit, timer, sysusers, err := RenderToken(TokenInput{Namespace: "falco-responder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, "responder-token.sh", script)
+	golden.Assert(t, "k3s-onprem-responder-token.service", unit)
+	golden.Assert(t, "k3s-onprem-responder-token.timer", timer)
+	golden.Assert(t, "k3s-onprem-responder.sysusers.conf", sysusers)
+	cmd := exec.Command("bash", "-n")
+	cmd.Stdin = strings.NewReader(string(script))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("token script: %v\n%s", err, out)
+	}
+	// The TokenRequest API, a bounded lifetime, and the token only on
+	// stdout into the file: never the legacy Secret, never an argument.
+	for _, want := range []string{"create token " + ServiceAccount + " --duration=" + TokenLifetime, `>"$tmp"`, "set -euo pipefail"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("token script lacks %q", want)
+		}
+	}
+	if strings.Contains(string(script), "get secret") {
+		t.Error("token script reads a token Secret")
 	}
 }
 
@@ -31,7 +84,7 @@ func TestGolden_FirewallPolicy(t *testing.T) {
 }
 
 func TestGolden_Config(t *testing.T) {
-	b, err := RenderConfig(ConfigInput{Namespace: "falco-responder", AllowNamespaces: []string{"ci"}})
+	b, err := RenderConfig(ConfigInput{Namespace: "falco-responder", ProtectedNamespaces: []string{"falco", "falco-system", "metallb-system"}, AllowNamespaces: []string{"ci"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +93,7 @@ func TestGolden_Config(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.OwnNamespace != "falco-responder" || len(c.Allow.Namespaces) != 1 || len(c.Responses[0].Rules) != len(core.DefaultConfig().Responses[0].Rules) {
+	if c.OwnNamespace != "falco-responder" || len(c.Allow.Namespaces) != 1 || len(c.ProtectedNamespacesExtra) != 3 || len(c.Responses[0].Rules) != len(core.DefaultConfig().Responses[0].Rules) {
 		t.Fatalf("round trip lost settings: %+v", c)
 	}
 }
@@ -52,7 +105,7 @@ func TestRenderConfig_RejectsBadAllowList(t *testing.T) {
 }
 
 func TestStep_ScriptIsBash(t *testing.T) {
-	s, err := Step(StepInput{Port: 2801, Namespace: "falco-responder", TokenSecret: "falco-responder-token", BinarySHA256: strings.Repeat("ab", 32)})
+	s, err := Step(StepInput{Port: 2801, Namespace: "falco-responder", BinarySHA256: strings.Repeat("ab", 32)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestUnit_SystemdAnalyze(t *testing.T) {
 	if err != nil {
 		t.Skip("systemd-analyze not installed")
 	}
-	b, err := RenderUnit(UnitInput{Port: 2801})
+	b, err := RenderUnit(UnitInput{Port: 2801, MaxConnections: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,4 +35,29 @@ func TestUnit_SystemdAnalyze(t *testing.T) {
 	}
 	last := strings.TrimSpace(string(out))
 	t.Log(last[strings.LastIndex(last, "\n")+1:])
+}
+
+// TestTokenUnits_SystemdAnalyze verifies the token refresher's service and
+// timer with systemd's own parser.
+func TestTokenUnits_SystemdAnalyze(t *testing.T) {
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze not installed")
+	}
+	_, unit, timer, _, err := RenderToken(TokenInput{Namespace: "falco-responder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	svc := filepath.Join(dir, TokenUnitName)
+	if err := os.WriteFile(svc, []byte(strings.ReplaceAll(string(unit), TokenScriptPath, "/bin/true")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmr := filepath.Join(dir, TokenTimerName)
+	if err := os.WriteFile(tmr, timer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(sa, "verify", svc, tmr).CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -29,7 +30,12 @@ type Action interface {
 
 // Target is what an action acts on, with the event that named it.
 type Target struct {
-	Pod   PodRef
+	Pod PodRef
+	// UID is the pod's UID from the event (k8s.pod.uid), or "".
+	UID string
+	// Seen is when the event happened: its time, or when it was received
+	// when it carries none.
+	Seen  time.Time
 	Event *Event
 	// Response is the configuration entry that matched.
 	Response *Response
@@ -66,6 +72,13 @@ type ActionDeps struct {
 	Logger *slog.Logger
 	// Allowed decides label-based exemptions once the pod is read.
 	Allowed func(labels map[string]string) string
+	// ReadsLabels is true when Allowed can exempt a pod (a label
+	// allow-list is configured), so the pod must be read before acting.
+	ReadsLabels bool
+	// ClockSkew: see Config.ClockSkew.
+	ClockSkew time.Duration
+	// Record writes a Kubernetes Event off the hot path; nil drops it.
+	Record func(obj corev1.ObjectReference, reason, message string)
 	// Instance names this responder in Kubernetes Events (host name).
 	Instance string
 	Now      func() time.Time
@@ -101,6 +114,9 @@ func NewAction(r *Response, d ActionDeps) (Action, error) {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Record == nil {
+		d.Record = func(corev1.ObjectReference, string, string) {}
 	}
 	return mk(r, d)
 }

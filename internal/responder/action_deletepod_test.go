@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,16 +15,35 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
+// runDelete runs the action and waits for its Kubernetes Event to be
+// written (or to fail: eventErrs).
 func runDelete(t *testing.T, cs *fake.Clientset, allowed func(map[string]string) string, pod PodRef) Outcome {
+	out, _ := runDeleteEvents(t, cs, allowed, pod)
+	return out
+}
+
+func runDeleteEvents(t *testing.T, cs *fake.Clientset, allowed func(map[string]string) string, pod PodRef) (Outcome, []error) {
 	t.Helper()
 	grace := int64(0)
 	r := &Response{Name: "test", Action: DeletePodAction, GracePeriodSeconds: &grace}
-	a, err := NewAction(r, ActionDeps{Client: cs, Allowed: allowed, Instance: "server-1", Now: newClock().now})
+	clk := newClock()
+	deps := ActionDeps{Client: cs, Allowed: allowed, ReadsLabels: allowed != nil, Instance: "server-1", Now: clk.now}
+	var errs []error
+	var mu sync.Mutex
+	rec := newRecorder(deps, func() { t.Error("event dropped") }, func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	})
+	deps.Record = rec.record
+	a, err := NewAction(r, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := &Event{Rule: "Terminal shell in container", Priority: PriorityNotice, Hostname: "worker01"}
-	return a.Run(context.Background(), Target{Pod: pod, Event: ev, Response: r})
+	out := a.Run(context.Background(), Target{Pod: pod, Seen: clk.now(), Event: ev, Response: r})
+	rec.stop()
+	return out, errs
 }
 
 func TestDeletePod_GraceZeroUIDPreconditionEventOnOwner(t *testing.T) {
@@ -113,8 +133,8 @@ func TestDeletePod_EventFailureStillActed(t *testing.T) {
 	cs.PrependReactor("create", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(corev1.Resource("events"), "", errors.New("no"))
 	})
-	out := runDelete(t, cs, nil, PodRef{"shop", "php-1"})
-	if out.Status != StatusActed || !strings.Contains(out.Detail, "event not recorded") {
-		t.Fatalf("outcome %+v", out)
+	out, errs := runDeleteEvents(t, cs, nil, PodRef{"shop", "php-1"})
+	if out.Status != StatusActed || len(errs) != 1 || !apierrors.IsForbidden(errs[0]) {
+		t.Fatalf("outcome %+v, event errors %v", out, errs)
 	}
 }

@@ -31,14 +31,27 @@ type Config struct {
 	// OwnNamespace is where the responder's ServiceAccount lives; it is
 	// protected like the system namespaces.
 	OwnNamespace string `json:"ownNamespace"`
+	// ProtectedNamespacesExtra are the namespaces the deploying program
+	// creates for itself (a trailing "*" is a prefix). Like Kubernetes' own
+	// namespaces they are never acted on and cannot be un-protected by
+	// allow; components/responder fills them from the components.
+	ProtectedNamespacesExtra []string `json:"protectedNamespaces"`
 	// DedupTTL is how long an acted-on pod's later events count as
 	// duplicates. Default 30s.
 	DedupTTL Duration `json:"dedupTTL"`
 	// DedupMaxEntries bounds the dedup cache; the oldest entry goes first.
 	// Default 10000.
 	DedupMaxEntries int `json:"dedupMaxEntries"`
-	// RateLimit bounds authenticated events. Default 100/s, burst 200.
+	// RateLimit paces actions (the first event about a pod, after
+	// matching, protection and dedup). Events over the rate wait in a
+	// bounded queue; they are not refused.
 	RateLimit RateLimit `json:"rateLimit"`
+	// ClockSkew is how much later than the event's time a pod may have
+	// been created and still be the pod the event is about, when the event
+	// carries no pod UID. Default 2s.
+	ClockSkew Duration `json:"clockSkew"`
+	// Connections bounds the TLS listener.
+	Connections Connections `json:"connections"`
 	// MaxBodyBytes bounds a request body. Default 64 KiB.
 	MaxBodyBytes int64 `json:"maxBodyBytes"`
 	// ActionTimeout bounds one action. Default 10s.
@@ -69,10 +82,30 @@ type Allow struct {
 	PodLabels []string `json:"podLabels"`
 }
 
-// RateLimit is a token bucket.
+// RateLimit is a token bucket over actions with a bounded wait queue.
 type RateLimit struct {
-	EventsPerSecond float64 `json:"eventsPerSecond"`
-	Burst           int     `json:"burst"`
+	// ActionsPerSecond is the bucket's rate. Default 500.
+	ActionsPerSecond float64 `json:"actionsPerSecond"`
+	// Burst is the bucket's size. Default 500.
+	Burst int `json:"burst"`
+	// MaxPending bounds actions waiting for a token or an API call; beyond
+	// it the answer is 503 and the pod's dedup claim is released, so the
+	// next event about it acts. Default 2000.
+	MaxPending int `json:"maxPending"`
+}
+
+// Connections bounds the listener against connection exhaustion.
+type Connections struct {
+	// Max is the most open connections. At the cap a new connection
+	// displaces the oldest one that has not sent a request yet. Default
+	// 1024; the unit's LimitNOFILE is derived from it.
+	Max int `json:"max"`
+	// PerSource is the most open connections from one IP address.
+	// Default 128.
+	PerSource int `json:"perSource"`
+	// HandshakeTimeout bounds the TLS handshake and the request headers.
+	// Default 3s.
+	HandshakeTimeout Duration `json:"handshakeTimeout"`
 }
 
 // Duration reads "30s" in YAML/JSON.
@@ -139,11 +172,26 @@ func (c *Config) applyDefaults() {
 	if c.DedupMaxEntries == 0 {
 		c.DedupMaxEntries = 10000
 	}
-	if c.RateLimit.EventsPerSecond == 0 {
-		c.RateLimit.EventsPerSecond = 100
+	if c.RateLimit.ActionsPerSecond == 0 {
+		c.RateLimit.ActionsPerSecond = 500
 	}
 	if c.RateLimit.Burst == 0 {
-		c.RateLimit.Burst = 200
+		c.RateLimit.Burst = 500
+	}
+	if c.RateLimit.MaxPending == 0 {
+		c.RateLimit.MaxPending = 2000
+	}
+	if c.ClockSkew.Duration == 0 {
+		c.ClockSkew.Duration = 2 * time.Second
+	}
+	if c.Connections.Max == 0 {
+		c.Connections.Max = 1024
+	}
+	if c.Connections.PerSource == 0 {
+		c.Connections.PerSource = 128
+	}
+	if c.Connections.HandshakeTimeout.Duration == 0 {
+		c.Connections.HandshakeTimeout.Duration = 3 * time.Second
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 64 << 10
@@ -217,11 +265,32 @@ func (c *Config) Validate() field.ErrorList {
 	if c.DedupMaxEntries < 0 {
 		errs = append(errs, field.Invalid(field.NewPath("dedupMaxEntries"), c.DedupMaxEntries, "must be positive"))
 	}
-	if c.RateLimit.EventsPerSecond < 0 {
-		errs = append(errs, field.Invalid(field.NewPath("rateLimit", "eventsPerSecond"), c.RateLimit.EventsPerSecond, "must be positive"))
+	if c.RateLimit.ActionsPerSecond < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("rateLimit", "actionsPerSecond"), c.RateLimit.ActionsPerSecond, "must be positive"))
 	}
 	if c.RateLimit.Burst < 0 {
 		errs = append(errs, field.Invalid(field.NewPath("rateLimit", "burst"), c.RateLimit.Burst, "must be positive"))
+	}
+	if c.RateLimit.MaxPending < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("rateLimit", "maxPending"), c.RateLimit.MaxPending, "must be positive"))
+	}
+	if c.ClockSkew.Duration < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("clockSkew"), c.ClockSkew.String(), "must be positive"))
+	}
+	if c.Connections.Max < 0 || c.Connections.Max > MaxConnectionsCap {
+		errs = append(errs, field.Invalid(field.NewPath("connections", "max"), c.Connections.Max, fmt.Sprintf("must be 1..%d", MaxConnectionsCap)))
+	}
+	if c.Connections.PerSource < 0 || c.Connections.PerSource > c.Connections.Max {
+		errs = append(errs, field.Invalid(field.NewPath("connections", "perSource"), c.Connections.PerSource, "must be 1..connections.max"))
+	}
+	if c.Connections.HandshakeTimeout.Duration < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("connections", "handshakeTimeout"), c.Connections.HandshakeTimeout.String(), "must be positive"))
+	}
+	for i, ns := range c.ProtectedNamespacesExtra {
+		name, _ := strings.CutSuffix(ns, "*")
+		if ms := validation.IsDNS1123Label(name); len(ms) > 0 {
+			errs = append(errs, field.Invalid(field.NewPath("protectedNamespaces").Index(i), ns, "a namespace name, or a prefix ending in \"*\": "+strings.Join(ms, "; ")))
+		}
 	}
 	if c.MaxBodyBytes < 0 || c.MaxBodyBytes > 16<<20 {
 		errs = append(errs, field.Invalid(field.NewPath("maxBodyBytes"), c.MaxBodyBytes, "must be 1..16777216"))

@@ -63,7 +63,7 @@ func TestDefaultConfig_RuleList(t *testing.T) {
 
 func TestDefaultConfig_Defaults(t *testing.T) {
 	c := DefaultConfig()
-	if c.DedupTTL.Duration != 30*time.Second || c.MaxBodyBytes != 64<<10 || c.RateLimit.Burst != 200 || c.OwnNamespace != "falco-responder" {
+	if c.DedupTTL.Duration != 30*time.Second || c.MaxBodyBytes != 64<<10 || c.RateLimit.Burst != 500 || c.RateLimit.MaxPending != 2000 || c.Connections.Max != 1024 || c.OwnNamespace != "falco-responder" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if len(c.Allow.Namespaces) != 0 || len(c.Allow.PodLabels) != 0 {

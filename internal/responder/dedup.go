@@ -12,8 +12,10 @@ const ReasonDuplicate = "duplicate"
 // dedup collapses the burst of events one attack produces (Falco reports
 // the shell, then every file it touches, then the audit log reports the
 // exec) into one action per pod. A key is claimed before the action runs,
-// so concurrent events for one pod cannot both delete it; a failed action
-// releases its claim so the next event retries.
+// so concurrent events for one pod cannot both delete it. The claim holds
+// the action's outcome: a duplicate is answered with it (or "pending"), and
+// a failed action leaves its claim open, so the next event about the pod
+// acts again and reports the failure it follows.
 //
 // Every entry lives for the same TTL, so insertion order is expiry order:
 // a list gives O(1) expiry and eviction of the oldest when the cache is
@@ -31,6 +33,31 @@ type dedup struct {
 type dedupEntry struct {
 	key     string
 	expires time.Time
+	claim   *claim
+}
+
+// claim is one action's slot: done closes when out is set.
+type claim struct {
+	done chan struct{}
+	out  Outcome
+}
+
+func newClaim() *claim { return &claim{done: make(chan struct{})} }
+
+// finish publishes the outcome to every waiting or later duplicate.
+func (c *claim) finish(out Outcome) {
+	c.out = out
+	close(c.done)
+}
+
+// result is the outcome, or false while the action runs.
+func (c *claim) result() (Outcome, bool) {
+	select {
+	case <-c.done:
+		return c.out, true
+	default:
+		return Outcome{}, false
+	}
 }
 
 func newDedup(ttl time.Duration, max int, now func() time.Time) *dedup {
@@ -39,6 +66,14 @@ func newDedup(ttl time.Duration, max int, now func() time.Time) *dedup {
 
 // claim returns true when key was not seen within the TTL and is now held.
 func (d *dedup) claim(key string) bool {
+	_, _, first := d.acquire(key)
+	return first
+}
+
+// acquire claims key for a new action (first true, with the failed
+// outcome it retries, if any) or returns the claim already held (first
+// false).
+func (d *dedup) acquire(key string) (c *claim, retried *Outcome, first bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
@@ -50,16 +85,24 @@ func (d *dedup) claim(key string) bool {
 		d.order.Remove(e)
 		delete(d.entries, ent.key)
 	}
-	if _, ok := d.entries[key]; ok {
-		return false
+	if e, ok := d.entries[key]; ok {
+		ent := e.Value.(*dedupEntry)
+		out, done := ent.claim.result()
+		if !done || out.Status != StatusFailed {
+			return ent.claim, nil, false
+		}
+		d.order.Remove(e)
+		delete(d.entries, key)
+		retried = &out
 	}
 	for d.max > 0 && d.order.Len() >= d.max {
 		oldest := d.order.Front()
 		d.order.Remove(oldest)
 		delete(d.entries, oldest.Value.(*dedupEntry).key)
 	}
-	d.entries[key] = d.order.PushBack(&dedupEntry{key: key, expires: now.Add(d.ttl)})
-	return true
+	c = newClaim()
+	d.entries[key] = d.order.PushBack(&dedupEntry{key: key, expires: now.Add(d.ttl), claim: c})
+	return c, retried, true
 }
 
 // release forgets key, so the next event about it acts again.

@@ -13,6 +13,12 @@ type metrics struct {
 	rejects  *prometheus.CounterVec
 	skips    *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// logSuppressed counts log lines left out by the log rate limit.
+	logSuppressed *prometheus.CounterVec
+	connsRefused  *prometheus.CounterVec
+	conns         prometheus.Gauge
+	pending       prometheus.Gauge
+	kevents       *prometheus.CounterVec
 }
 
 // Reject reasons: requests refused before any rule is considered.
@@ -20,7 +26,7 @@ const (
 	RejectUnauthenticated = "unauthenticated"
 	RejectMethod          = "method_not_allowed"
 	RejectTooLarge        = "too_large"
-	RejectRateLimited     = "rate_limited"
+	RejectOverloaded      = "overloaded"
 	RejectMalformed       = "malformed"
 	RejectUnknownRule     = ReasonUnknownRule
 	RejectNoPod           = "no_pod"
@@ -52,7 +58,25 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"action", "outcome"}),
 	}
-	reg.MustRegister(m.received, m.actions, m.rejects, m.skips, m.latency)
+	m.logSuppressed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "falco_responder", Name: "log_lines_suppressed_total",
+		Help: "Reject and skip log lines left out by the log rate limit, by reason (the counters above still count them).",
+	}, []string{"reason"})
+	m.connsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "falco_responder", Name: "connections_refused_total",
+		Help: "Connections closed by the listener limits: per_source (over connections.perSource), displaced (the oldest idle one at connections.max), full (at connections.max with none idle).",
+	}, []string{"reason"})
+	m.conns = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "falco_responder", Name: "connections_open", Help: "Open connections.",
+	})
+	m.pending = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "falco_responder", Name: "actions_pending", Help: "Actions waiting for a token or running.",
+	})
+	m.kevents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "falco_responder", Name: "kubernetes_events_total",
+		Help: "Kubernetes Events about actions, by result (recorded, failed, dropped when the queue was full).",
+	}, []string{"result"})
+	reg.MustRegister(m.received, m.actions, m.rejects, m.skips, m.latency, m.logSuppressed, m.connsRefused, m.conns, m.pending, m.kevents)
 	return m
 }
 

@@ -1,26 +1,39 @@
 package responder
 
 import (
+	"slices"
 	"strings"
 )
 
-// systemNamespaces are never acted on, whatever the configuration says.
-// Deleting a pod there can take the cluster or its defences down (CoreDNS,
-// MetalLB speakers, the ingress controllers, Falco itself), and an attacker
-// who can forge one event could otherwise use the responder to do it. A
-// trailing "*" matches a prefix (the project runs ingress-nginx-internal
-// and ingress-nginx-external).
-var systemNamespaces = [...]string{
+// kubernetesNamespaces are Kubernetes' own namespaces: never acted on,
+// whatever the configuration says. The namespaces the deploying program
+// creates for itself (Falco, MetalLB, the ingress controllers, the
+// responder) are not listed here: components/responder derives them from
+// the components that create them and writes them into the configuration
+// as protectedNamespaces, so there is no second, hand-kept list to drift.
+var kubernetesNamespaces = [...]string{
 	"kube-system",
 	"kube-public",
 	"kube-node-lease",
-	"falco",
-	"metallb-system",
-	"ingress-nginx*",
 }
 
-// SystemNamespaces returns the built-in protected namespaces (a copy).
-func SystemNamespaces() []string { return append([]string(nil), systemNamespaces[:]...) }
+// ProtectedNamespaces returns every namespace c never acts on: Kubernetes'
+// own, the configured protectedNamespaces and ownNamespace (sorted, a
+// trailing "*" is a prefix).
+func (c *Config) ProtectedNamespaces() []string {
+	all := append([]string(nil), kubernetesNamespaces[:]...)
+	all = append(all, c.ProtectedNamespacesExtra...)
+	if c.OwnNamespace != "" {
+		all = append(all, c.OwnNamespace)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// NamespaceSkipReason is what the responder answers for an event in ns
+// before any API call: ReasonProtectedNamespace, ReasonAllowedNamespace,
+// or "" when it may act there.
+func (c *Config) NamespaceSkipReason(ns string) string { return newGuard(c).namespace(ns) }
 
 // guard decides, before any API call, whether a namespace may be acted on,
 // and after the pod is read, whether its labels exempt it.
@@ -44,18 +57,15 @@ const (
 
 func newGuard(c *Config) *guard {
 	g := &guard{exact: map[string]string{}}
-	for _, ns := range systemNamespaces {
+	for _, ns := range c.ProtectedNamespaces() {
 		if p, ok := strings.CutSuffix(ns, "*"); ok {
 			g.prefixes = append(g.prefixes, p)
 		} else {
 			g.exact[ns] = ReasonProtectedNamespace
 		}
 	}
-	if c.OwnNamespace != "" {
-		g.exact[c.OwnNamespace] = ReasonProtectedNamespace
-	}
 	for _, ns := range c.Allow.Namespaces {
-		if _, sys := g.exact[ns]; !sys {
+		if g.namespace(ns) == "" {
 			g.exact[ns] = ReasonAllowedNamespace
 		}
 	}

@@ -1,9 +1,12 @@
 package responder
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestGuard_Namespaces(t *testing.T) {
-	c, err := ParseConfig([]byte("responses: []\nownNamespace: responder\nallow:\n  namespaces: [ci-runners]\n"))
+	c, err := ParseConfig([]byte("responses: []\nownNamespace: responder\nprotectedNamespaces: [falco, metallb-system, ingress-nginx*]\nallow:\n  namespaces: [ci-runners, falco]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,6 +22,27 @@ func TestGuard_Namespaces(t *testing.T) {
 	} {
 		if got := g.namespace(ns); got != want {
 			t.Errorf("%s: %q, want %q", ns, got, want)
+		}
+	}
+}
+
+// Without protectedNamespaces only Kubernetes' own and ownNamespace are
+// protected: the program's namespaces come from the deployment, which
+// stacks' TestGraph_ResponderProtectsEveryNamespaceTheProgramCreates pins.
+func TestGuard_BuiltInNamespaces(t *testing.T) {
+	c, err := ParseConfig([]byte("responses: []\nownNamespace: responder\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ProtectedNamespaces(); len(got) != 4 || got[0] != "kube-node-lease" || got[3] != "responder" {
+		t.Fatalf("protected %v", got)
+	}
+}
+
+func TestConfig_RejectsBadProtectedNamespace(t *testing.T) {
+	for _, bad := range []string{"Falco", "*", "a/b", "ingress*nginx"} {
+		if _, err := ParseConfig([]byte("responses: []\nprotectedNamespaces: [\"" + bad + "\"]\n")); err == nil || !strings.Contains(err.Error(), "protectedNamespaces[0]") {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }

@@ -71,3 +71,18 @@ func clip(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// PodUID is the attacked pod's UID when the event carries it (Falco's
+// k8s.pod.uid, or k8smeta.pod.uid with the k8smeta plugin), else "". A
+// value that cannot be a UID (longer than 64 bytes, or other than letters,
+// digits and "-") reads as absent: the pod is then read and checked
+// against the event's time instead.
+func (e *Event) PodUID() string {
+	u := e.firstField("k8s.pod.uid", "k8smeta.pod.uid")
+	if len(u) > 64 || strings.ContainsFunc(u, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
+	}) {
+		return ""
+	}
+	return u
+}

@@ -29,7 +29,7 @@ import (
 
 // testCtx returns a context bounded well below the go test timeout, so a
 // hung request fails one test with a message instead of killing the binary.
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
@@ -47,7 +47,7 @@ func mustRead(t *testing.T, path string) []byte {
 // createNamespace creates ns and waits for its default ServiceAccount: the
 // ServiceAccount admission plugin rejects pods until kube-controller-manager
 // has made it, which would hide the Pod Security decision we test.
-func createNamespace(t *testing.T, cs kubernetes.Interface, name string, labels map[string]string) {
+func createNamespace(t testing.TB, cs kubernetes.Interface, name string, labels map[string]string) {
 	t.Helper()
 	ctx := testCtx(t)
 	_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}, metav1.CreateOptions{})

@@ -2,11 +2,10 @@
 # configuration, firewalld policy, credentials and the hardened unit.
 # stdin carries the shared secret (first line), then the TLS key and
 # certificate (PEM); the secret never appears in a staged file, argv or
-# the environment. The ServiceAccount token is read here, from the API
-# through the server's own admin kubeconfig, so it is no resource input
-# and appears in no command text.
-K3S_BIN=/usr/local/bin/k3s
-ADMIN_KUBECONFIG=/etc/rancher/k3s/k3s.yaml
+# the environment. The ServiceAccount token is minted here, through the
+# TokenRequest API with the server's own admin kubeconfig (bound, expiring;
+# the token timer refreshes it), so it is no resource input and appears in
+# no command text.
 SERVER_CA=/var/lib/rancher/k3s/server/tls/server-ca.crt
 
 reload_firewall() {
@@ -17,12 +16,14 @@ reload_firewall() {
 }
 
 if [ "$ACTION" = delete ]; then
-	if systemctl is-enabled --quiet "$UNIT" 2>/dev/null || systemctl is-active --quiet "$UNIT"; then
-		systemctl disable --now "$UNIT" >/dev/null 2>&1
-		mark_changed
-	fi
+	for u in "$UNIT" "$TOKEN_TIMER"; do
+		if systemctl is-enabled --quiet "$u" 2>/dev/null || systemctl is-active --quiet "$u"; then
+			systemctl disable --now "$u" >/dev/null 2>&1
+			mark_changed
+		fi
+	done
 	remove_staged
-	rm -rf "$CREDENTIAL_DIR" "$BINARY"
+	rm -rf "$CREDENTIAL_DIR" "$BINARY" "$TOKEN_DIR"
 	systemctl daemon-reload
 	reload_firewall
 	finish
@@ -57,6 +58,12 @@ fi
 install_staged
 staged_changed "$CONFIG" "$UNIT_FILE" && restart=1
 staged_changed "$POLICY" && reload_firewall
+# The service user (and group) that may read the token; idempotent.
+if ! getent passwd "$SERVICE_USER" >/dev/null; then
+	systemd-sysusers "$SYSUSERS"
+	log "created the responder's service user"
+	mark_changed
+fi
 
 secret="" rest=""
 IFS= read -r secret || true
@@ -70,16 +77,20 @@ write_secret "$CREDENTIAL_DIR/secret" "$secret"
 write_secret "$CREDENTIAL_DIR/tls.key" "$key"
 write_secret "$CREDENTIAL_DIR/tls.crt" "$cert"
 
-# The token controller fills the ServiceAccount token Secret shortly after
-# Pulumi creates it; wait for it rather than fail the first run.
-token=""
-for _ in $(seq 1 60); do
-	token="$("$K3S_BIN" kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=5s -n "$SA_NAMESPACE" get secret "$TOKEN_SECRET" -o 'jsonpath={.data.token}' 2>/dev/null | base64 -d 2>/dev/null || true)"
-	[ -n "$token" ] && break
-	sleep 2
-done
-[ -n "$token" ] || { log "error: secret $SA_NAMESPACE/$TOKEN_SECRET has no token after 120 s"; exit 1; }
+# A bound token first (the unit starts with one), then the timer that
+# refreshes it before it expires.
+systemctl daemon-reload
+if [ ! -s "$TOKEN_PATH" ] || staged_changed "$TOKEN_SCRIPT" "$TOKEN_UNIT_FILE"; then
+	systemctl start "$TOKEN_UNIT" || { log "error: $TOKEN_UNIT failed"; journalctl -u "$TOKEN_UNIT" -n 20 --no-pager >&2 || true; exit 1; }
+	log "minted the responder's ServiceAccount token"
+	mark_changed
+fi
+if ! systemctl is-enabled --quiet "$TOKEN_TIMER" || ! systemctl is-active --quiet "$TOKEN_TIMER"; then
+	systemctl enable --now "$TOKEN_TIMER" >/dev/null 2>&1
+	mark_changed
+fi
 [ -f "$SERVER_CA" ] || { log "error: $SERVER_CA missing; is this a k3s server?"; exit 1; }
+# No secret in it: the token is a file client-go re-reads.
 kubeconfig="apiVersion: v1
 kind: Config
 clusters:
@@ -90,7 +101,7 @@ clusters:
 users:
 - name: responder
   user:
-    token: $token
+    tokenFile: $TOKEN_PATH
 contexts:
 - name: responder
   context:
@@ -99,7 +110,6 @@ contexts:
 current-context: responder"
 write_secret "$CREDENTIAL_DIR/kubeconfig" "$kubeconfig"
 
-systemctl daemon-reload
 if ! systemctl is-enabled --quiet "$UNIT"; then
 	systemctl enable "$UNIT" >/dev/null 2>&1
 	mark_changed
