@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -21,11 +20,15 @@ const (
 	KeyFalcoOutputURLs = "falcoOutputUrls"
 )
 
+// SecretKeys are the config keys that must be set with --secret. Pulumi.yaml
+// cannot say so (see the comment there), so Load checks it.
+var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+
 // stringKeys are the plain and secret top-level string keys.
 var stringKeys = []string{"clusterName", "environment", KeySSHPrivateKey, KeyFalcoOutputURLs}
 
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
-var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening"}
+var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts"}
 
 // Secrets are the secret inputs, kept as Pulumi secrets end to end.
 type Secrets struct {
@@ -83,15 +86,36 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 		if err := json.Unmarshal([]byte(v), &urls); err != nil {
 			errs = append(errs, field.Invalid(field.NewPath(KeyFalcoOutputURLs), "(secret)", "must be a map from output type to URL"))
 		}
-		spec.Secrets.FalcoOutputURLs = map[string]bool{}
+		// The CLI's default {} holds no URLs: leave the map nil as if unset.
 		for t, u := range urls {
+			if spec.Secrets.FalcoOutputURLs == nil {
+				spec.Secrets.FalcoOutputURLs = map[string]bool{}
+			}
 			spec.Secrets.FalcoOutputURLs[t] = u != ""
 		}
 	}
 	spec.ApplyDefaults(stack)
 	v := spec.Validate()
-	v.Errors = append(errs, v.Errors...)
+	v.Errors = append(append(errs, v.Errors...), validateCharts(spec.Charts, field.NewPath("charts"))...)
 	return spec, v
+}
+
+// secretsInClear reports each secret key that holds a value but was not set
+// with --secret. The CLI's defaults for these keys ("" and {}) hold none.
+func secretsInClear(raw map[string]string, isSecret func(key string) bool) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range SecretKeys {
+		v := raw[k]
+		if v == "" || v == "{}" || isSecret(k) {
+			continue
+		}
+		fix := "pulumi config set --secret " + k + " < key"
+		if k == KeyFalcoOutputURLs {
+			fix = "pulumi config set --secret --path '" + k + ".slack' URL, for each output"
+		}
+		errs = append(errs, field.Invalid(field.NewPath(k), "(hidden)", "is stored in plain text in the stack file; remove it and set it as a secret: "+fix))
+	}
+	return errs
 }
 
 func jsonErrorKey(err error) string {
@@ -123,6 +147,8 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 		}
 	}
 	spec, v := Decode(ctx.Stack(), raw)
+	v.Errors = append(v.Errors, secretsInClear(raw, func(k string) bool { return ctx.IsConfigSecret(Project + ":" + k) })...)
+	v.Errors = append(v.Errors, checkChartArchives(spec, projectDir(ctx))...)
 	for _, w := range v.Warnings {
 		_ = ctx.Log.Warn(w, nil)
 	}
@@ -134,9 +160,9 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 	case raw[KeySSHPrivateKey] != "":
 		sec.SSHPrivateKey = config.GetSecret(ctx, Project+":"+KeySSHPrivateKey)
 	case spec.SSH.PrivateKeyPath != "":
-		key, err := os.ReadFile(spec.SSH.PrivateKeyPath)
+		key, err := readPrivateKey(spec.SSH.PrivateKeyPath, projectDir(ctx))
 		if err != nil {
-			return nil, nil, fmt.Errorf("ssh.privateKeyPath: %w", err)
+			return nil, nil, err
 		}
 		sec.SSHPrivateKey = pulumi.ToSecret(pulumi.String(string(key))).(pulumi.StringOutput)
 	}
