@@ -28,6 +28,8 @@ type ClusterSpec struct {
 	Falco        Falco        `json:"falco"`
 	Responder    Responder    `json:"responder"`
 	Hardening    Hardening    `json:"hardening"`
+	// Charts is where the Helm charts come from (mirror or archives).
+	Charts Charts `json:"charts"`
 
 	// Secrets records which secret config keys are set (their values never
 	// enter the spec; they stay Pulumi secrets).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"k3s-onprem/internal/chartsource"
 )
 
 // Pinned artifacts. Every download a host or the cluster makes for Falco is
@@ -47,6 +49,15 @@ var falcoCharts = map[string]string{
 	"0.42.1": "7.0.1",
 	"0.43.1": "8.0.2",
 	"0.44.1": "9.1.0",
+}
+
+// SidekickChart is the pinned falcosidekick chart.
+var SidekickChart = chartsource.Pinned{Name: "falcosidekick", Version: SidekickChartVersion, Repo: ChartRepo}
+
+// Chart returns the pinned falco chart for a Falco version (daemonset mode).
+func Chart(falcoVersion string) (chartsource.Pinned, error) {
+	v, err := ChartVersion(falcoVersion)
+	return chartsource.Pinned{Name: "falco", Version: v, Repo: ChartRepo}, err
 }
 
 // ChartVersion returns the pinned falco chart for a Falco version.
