@@ -5,6 +5,8 @@ GO ?= go
 PULUMI_BACKEND_URL ?= file://$(HOME)/.pulumi-k3s-onprem
 export PULUMI_BACKEND_URL
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/staticcheck)
+ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/actionlint)
+ACTIONLINT_VERSION = v1.7.12
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/tests/')
 
 .PHONY: all test unit fuzz real lint render policy preview up bench tools real-prereqs check-pulumi clean
@@ -45,9 +47,11 @@ lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(ACTIONLINT) .github/workflows/*.yml
 
 tools:
 	@test -x "$(STATICCHECK)" || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	@test -x "$(ACTIONLINT)" || GOFLAGS= $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 ## render: write every host file, the Kubernetes objects and the resource
 ## graph of STACK to out/STACK, then evaluate the policy pack over them

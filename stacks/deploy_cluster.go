@@ -49,6 +49,7 @@ func deployCluster(ctx *pulumi.Context, c *Cluster) error {
 	if On(spec.LoadBalancer.Enabled) {
 		lb, err := loadbalancer.NewLoadBalancer(ctx, spec.ClusterName+"-loadbalancer", &loadbalancer.Args{
 			Config: loadBalancerConfig(spec), Provider: c.KubeProvider, DeletedWith: deletedWith, After: after,
+			Charts: spec.Charts.Source(),
 		})
 		if err != nil {
 			return err
@@ -58,6 +59,7 @@ func deployCluster(ctx *pulumi.Context, c *Cluster) error {
 	if len(ingCfg.Controllers) > 0 {
 		if _, err := ingress.NewIngress(ctx, spec.ClusterName+"-ingress", &ingress.Args{
 			Config: ingCfg, Provider: c.KubeProvider, DeletedWith: deletedWith, After: after,
+			Charts: spec.Charts.Source(),
 		}); err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 		InternalCIDR: c.Spec.Network.InternalCIDR,
 		ClusterCIDR:  c.Spec.Network.ClusterCIDR,
 		OutputURLs:   map[string]pulumi.StringInput{},
+		Charts:       c.Spec.Charts.Source(),
 	}
 	// A server's Falco waits for its k3s health gate, so the container
 	// plugin finds k3s's containerd at its first start; agents are not

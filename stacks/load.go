@@ -22,11 +22,15 @@ const (
 	KeyFalcoOutputURLs = "falcoOutputUrls"
 )
 
+// SecretKeys are the config keys that must be set with --secret. Pulumi.yaml
+// cannot say so (see the comment there), so Load checks it.
+var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+
 // stringKeys are the plain and secret top-level string keys.
 var stringKeys = []string{"clusterName", "environment", KeySSHPrivateKey, KeyFalcoOutputURLs}
 
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
-var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening"}
+var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts"}
 
 // Secrets are the secret inputs, kept as Pulumi secrets end to end.
 type Secrets struct {
@@ -89,15 +93,36 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 		if err := json.Unmarshal([]byte(v), &urls); err != nil {
 			errs = append(errs, field.Invalid(field.NewPath(KeyFalcoOutputURLs), notShown, "must be a map from output type to URL"))
 		}
-		spec.Secrets.FalcoOutputURLs = map[string]bool{}
+		// The CLI's default {} holds no URLs: leave the map nil as if unset.
 		for t, u := range urls {
+			if spec.Secrets.FalcoOutputURLs == nil {
+				spec.Secrets.FalcoOutputURLs = map[string]bool{}
+			}
 			spec.Secrets.FalcoOutputURLs[t] = u != ""
 		}
 	}
 	spec.ApplyDefaults(stack)
 	v := spec.Validate()
-	v.Errors = append(errs, underNone(v.Errors, errs)...)
+	v.Errors = append(errs, underNone(append(v.Errors, validateCharts(spec.Charts, field.NewPath("charts"))...), errs)...)
 	return spec, v
+}
+
+// secretsInClear reports each secret key that holds a value but was not set
+// with --secret. The CLI's defaults for these keys ("" and {}) hold none.
+func secretsInClear(raw map[string]string, isSecret func(key string) bool) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range SecretKeys {
+		v := raw[k]
+		if v == "" || v == "{}" || isSecret(k) {
+			continue
+		}
+		fix := "pulumi config set --secret " + k + " < key"
+		if k == KeyFalcoOutputURLs {
+			fix = "pulumi config set --secret --path '" + k + ".slack' URL, for each output"
+		}
+		errs = append(errs, field.Invalid(field.NewPath(k), notShown, "is stored in plain text in the stack file; remove it and set it as a secret: "+fix))
+	}
+	return errs
 }
 
 // underNone drops the errors at or under a path that already has a decode
@@ -129,12 +154,8 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 		}
 	}
 	spec, v := Decode(ctx.Stack(), raw)
-	// A secret key set without --secret sits in clear in the stack file.
-	for _, k := range []string{KeySSHPrivateKey, KeyFalcoOutputURLs} {
-		if _, set := raw[k]; set && !ctx.IsConfigSecret(Project+":"+k) {
-			v.Errors = append(v.Errors, field.Forbidden(field.NewPath(k), "set in clear; remove it and set it again with pulumi config set --secret"))
-		}
-	}
+	v.Errors = append(v.Errors, secretsInClear(raw, func(k string) bool { return ctx.IsConfigSecret(Project + ":" + k) })...)
+	v.Errors = append(v.Errors, checkChartArchives(spec, projectDir(ctx))...)
 	for _, w := range v.Warnings {
 		_ = ctx.Log.Warn(w, nil)
 	}
@@ -146,9 +167,9 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 	case raw[KeySSHPrivateKey] != "":
 		sec.SSHPrivateKey = config.GetSecret(ctx, Project+":"+KeySSHPrivateKey)
 	case spec.SSH.PrivateKeyPath != "":
-		key, err := os.ReadFile(spec.SSH.PrivateKeyPath)
+		key, err := readPrivateKey(spec.SSH.PrivateKeyPath, projectDir(ctx))
 		if err != nil {
-			return nil, nil, fmt.Errorf("ssh.privateKeyPath: %w", err)
+			return nil, nil, err
 		}
 		sec.SSHPrivateKey = pulumi.ToSecret(pulumi.String(string(key))).(pulumi.StringOutput)
 	}

@@ -28,6 +28,8 @@ type ClusterSpec struct {
 	Falco        Falco        `json:"falco"`
 	Responder    Responder    `json:"responder"`
 	Hardening    Hardening    `json:"hardening"`
+	// Charts is where the Helm charts come from (mirror or archives).
+	Charts Charts `json:"charts"`
 
 	// Stack is the Pulumi stack name (set by ApplyDefaults).
 	Stack string `json:"-"`

@@ -5,8 +5,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
+	"k3s-onprem/stacks"
 	"sigs.k8s.io/yaml"
 )
 
@@ -14,6 +16,7 @@ type configKey struct {
 	Type        string `json:"type"`
 	Secret      bool   `json:"secret"`
 	Description string `json:"description"`
+	Default     any    `json:"default"`
 }
 
 // Table renders the config section of a Pulumi.yaml as a Markdown table,
@@ -34,8 +37,14 @@ func Table(projectYAML []byte) (string, error) {
 	for _, k := range keys {
 		c := doc.Config[k]
 		t := c.Type
-		if c.Secret {
+		// The secret keys cannot carry `secret: true` (see Pulumi.yaml);
+		// the program enforces it, and the table says it.
+		if c.Secret || slices.Contains(stacks.SecretKeys, k) {
 			t += ", secret"
+		}
+		// The CLI requires every key without a default.
+		if c.Default == nil {
+			t += ", required"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", k, t, strings.ReplaceAll(strings.TrimSpace(c.Description), "|", "\\|"))
 	}

@@ -173,15 +173,14 @@ func (f *Falco) sidekick(ctx *pulumi.Context, name string, args *Args, ip string
 	if err != nil {
 		return err
 	}
-	if _, err := helmv3.NewRelease(ctx, name+"-sidekick", &helmv3.ReleaseArgs{
-		Name:           pulumi.String(SidekickReleaseName),
-		Chart:          pulumi.String("falcosidekick"),
-		Version:        pulumi.String(SidekickChartVersion),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ChartRepo)},
-		Namespace:      pulumi.String(Namespace),
-		Values:         vin.(pulumi.Map),
-		Atomic:         pulumi.Bool(true),
-	}, deps...); err != nil {
+	release := &helmv3.ReleaseArgs{
+		Name:      pulumi.String(SidekickReleaseName),
+		Namespace: pulumi.String(Namespace),
+		Values:    vin.(pulumi.Map),
+		Atomic:    pulumi.Bool(true),
+	}
+	args.Charts.ReleaseArgs(SidekickChart, release)
+	if _, err := helmv3.NewRelease(ctx, name+"-sidekick", release, deps...); err != nil {
 		return err
 	}
 	_, err = fixedService(ctx, name+"-sidekick-nodes", "falcosidekick-nodes", Namespace, ip, SidekickPort,
@@ -208,7 +207,7 @@ func fixedService(ctx *pulumi.Context, resName, svcName, ns, ip string, port int
 // sensors deploys daemonset mode: the syscall DaemonSet and the k8saudit
 // listener behind its fixed ClusterIP.
 func sensors(ctx *pulumi.Context, name string, args *Args, sidekickURL string, opts []pulumi.ResourceOption) error {
-	chart, err := ChartVersion(args.Version)
+	chart, err := Chart(args.Version)
 	if err != nil {
 		return err
 	}
@@ -228,14 +227,13 @@ func sensors(ctx *pulumi.Context, name string, args *Args, sidekickURL string, o
 		if err != nil {
 			return err
 		}
-		if _, err := helmv3.NewRelease(ctx, r.res, &helmv3.ReleaseArgs{
-			Name:           pulumi.String(r.release),
-			Chart:          pulumi.String("falco"),
-			Version:        pulumi.String(chart),
-			RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ChartRepo)},
-			Namespace:      pulumi.String(SensorNamespace),
-			Values:         v.(pulumi.Map),
-		}, opts...); err != nil {
+		release := &helmv3.ReleaseArgs{
+			Name:      pulumi.String(r.release),
+			Namespace: pulumi.String(SensorNamespace),
+			Values:    v.(pulumi.Map),
+		}
+		args.Charts.ReleaseArgs(chart, release)
+		if _, err := helmv3.NewRelease(ctx, r.res, release, opts...); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"k3s-onprem/internal/chartsource"
 	"k3s-onprem/internal/hoststep"
 )
 
@@ -69,6 +70,8 @@ type Args struct {
 	DeletedWith pulumi.Resource
 	// Package sources for host mode; empty means the defaults.
 	KeyURL, DebRepo, RPMRepo string
+	// Charts is where the Helm charts come from (upstream, a mirror, archives).
+	Charts chartsource.Source
 }
 
 // Falco is the deployed detection stack.

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"k3s-onprem/internal/chartsource"
 	"k3s-onprem/internal/hoststep"
 	"k3s-onprem/internal/plan"
 )
@@ -17,6 +18,12 @@ const testToken = "resp0nderT0ken"
 
 // planFalco runs NewFalco alone under mocks, with a responder.
 func planFalco(t *testing.T, mode string) *plan.Plan {
+	t.Helper()
+	return planFalcoCharts(t, mode, chartsource.Source{})
+}
+
+// planFalcoCharts is planFalco with the charts from src.
+func planFalcoCharts(t *testing.T, mode string, src chartsource.Source) *plan.Plan {
 	t.Helper()
 	p, err := plan.Run("k3s-onprem", "unit", map[string]string{}, nil, func(ctx *pulumi.Context) error {
 		prov, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
@@ -38,6 +45,7 @@ func planFalco(t *testing.T, mode string) *plan.Plan {
 				CAPEM: pulumi.String("-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"),
 			},
 			KubeProvider: prov,
+			Charts:       src,
 		})
 		return err
 	})
@@ -173,5 +181,48 @@ func TestNewFalco_ListenersAdmitOnlyTheNodeNetworks(t *testing.T) {
 				t.Errorf("%s admits %v, want the internal and cluster CIDRs only", np.Name, cidrs)
 			}
 		}
+	}
+}
+
+// An air-gapped site points the three releases (sidekick, and the falco
+// chart twice in daemonset mode) at its mirror or at local archives.
+func TestNewFalco_ChartSource(t *testing.T) {
+	chartOf := func(p *plan.Plan, name string) [3]string {
+		r := p.Named("kubernetes:helm.sh/v3:Release", name)
+		if r == nil {
+			t.Fatalf("no release %s", name)
+		}
+		repo := ""
+		if o := plan.Unwrap(r.Inputs["repositoryOpts"]); o.IsObject() {
+			repo = plan.Str(o.ObjectValue(), "repo")
+		}
+		return [3]string{plan.Str(r.Inputs, "chart"), plan.Str(r.Inputs, "version"), repo}
+	}
+	falcoChart, err := ChartVersion("0.42.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := planFalco(t, ModeDaemonSet)
+	if got := chartOf(up, "unit-falco-sidekick"); got != [3]string{"falcosidekick", SidekickChartVersion, ChartRepo} {
+		t.Errorf("upstream sidekick: %q", got)
+	}
+	oci := planFalcoCharts(t, ModeDaemonSet, chartsource.Source{Repository: "oci://harbor.example.internal/falcosecurity"})
+	for name, want := range map[string][3]string{
+		"unit-falco-sidekick":  {"oci://harbor.example.internal/falcosecurity/falcosidekick", SidekickChartVersion, ""},
+		"unit-falco-daemonset": {"oci://harbor.example.internal/falcosecurity/falco", falcoChart, ""},
+		"unit-falco-k8saudit":  {"oci://harbor.example.internal/falcosecurity/falco", falcoChart, ""},
+	} {
+		if got := chartOf(oci, name); got != want {
+			t.Errorf("oci mirror %s: %q, want %q", name, got, want)
+		}
+	}
+	local := planFalcoCharts(t, ModeDaemonSet, chartsource.Source{Archives: map[string]string{
+		"falco": "/srv/charts/falco-" + falcoChart + ".tgz", "falcosidekick": "/srv/charts/falcosidekick-" + SidekickChartVersion + ".tgz",
+	}})
+	if got := chartOf(local, "unit-falco-daemonset"); got != [3]string{"/srv/charts/falco-" + falcoChart + ".tgz", "", ""} {
+		t.Errorf("archive falco: %q", got)
+	}
+	if got := chartOf(local, "unit-falco-sidekick"); got != [3]string{"/srv/charts/falcosidekick-" + SidekickChartVersion + ".tgz", "", ""} {
+		t.Errorf("archive sidekick: %q", got)
 	}
 }

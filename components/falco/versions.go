@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"k3s-onprem/internal/chartsource"
 )
 
 // Pinned artifacts. Every download a host or the cluster makes for Falco is
@@ -79,6 +81,15 @@ func RulesetFor(falcoVersion string) (Ruleset, error) {
 		return r, nil
 	}
 	return Ruleset{}, fmt.Errorf("falco.version %s: no pinned ruleset (known: %s)", falcoVersion, strings.Join(FalcoVersions(), ", "))
+}
+
+// SidekickChart is the pinned falcosidekick chart.
+var SidekickChart = chartsource.Pinned{Name: "falcosidekick", Version: SidekickChartVersion, Repo: ChartRepo}
+
+// Chart returns the pinned falco chart for a Falco version (daemonset mode).
+func Chart(falcoVersion string) (chartsource.Pinned, error) {
+	v, err := ChartVersion(falcoVersion)
+	return chartsource.Pinned{Name: "falco", Version: v, Repo: ChartRepo}, err
 }
 
 // ChartVersion returns the pinned falco chart for a Falco version.

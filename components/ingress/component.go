@@ -3,6 +3,8 @@ package ingress
 import (
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"k3s-onprem/internal/chartsource"
 )
 
 // Args configures the component.
@@ -15,6 +17,8 @@ type Args struct {
 	// After are what must exist first: the namespaces with their policies,
 	// and the MetalLB pools the Services take their addresses from.
 	After []pulumi.Resource
+	// Charts is where the chart comes from (upstream, a mirror, an archive).
+	Charts chartsource.Source
 }
 
 // Ingress is the set of controllers.
@@ -47,12 +51,9 @@ func NewIngress(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		if args.DeletedWith != nil {
 			o = append(o, pulumi.DeletedWith(args.DeletedWith))
 		}
-		rel, err := helmv3.NewRelease(ctx, name+"-"+r.Name, &helmv3.ReleaseArgs{
-			Name:           pulumi.String(r.Name),
-			Chart:          pulumi.String(r.Chart.Name),
-			Version:        pulumi.String(r.Chart.Version),
-			RepositoryOpts: helmv3.RepositoryOptsArgs{Repo: pulumi.String(r.Chart.Repo)},
-			Namespace:      pulumi.String(r.Namespace),
+		release := &helmv3.ReleaseArgs{
+			Name:      pulumi.String(r.Name),
+			Namespace: pulumi.String(r.Namespace),
 			// The pod security layer creates and labels the namespace.
 			CreateNamespace: pulumi.Bool(false),
 			Values:          pulumi.ToMap(r.Values),
@@ -60,7 +61,9 @@ func NewIngress(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 			// admission webhook answers.
 			SkipAwait: pulumi.Bool(false),
 			Atomic:    pulumi.Bool(true),
-		}, o...)
+		}
+		args.Charts.ReleaseArgs(r.Chart.Pinned(), release)
+		rel, err := helmv3.NewRelease(ctx, name+"-"+r.Name, release, o...)
 		if err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ import (
 	"sort"
 
 	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/internal/chartsource"
 )
 
 // Controller kinds.
@@ -58,6 +59,14 @@ type Chart struct {
 	// AppVersion is what the chart installs, for the README and outputs.
 	AppVersion string
 }
+
+// Pinned is the chart's name, version and upstream repository.
+func (c Chart) Pinned() chartsource.Pinned {
+	return chartsource.Pinned{Name: c.Name, Version: c.Version, Repo: c.Repo}
+}
+
+// ChartFor is the chart the controllers install on a Kubernetes minor.
+func ChartFor(kubeMinor int) Chart { return ingressNginx{}.chart(kubeMinor) }
 
 // Release is everything the component installs for one controller.
 type Release struct {

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/internal/chartsource"
 )
 
 // Args configures the component.
@@ -22,7 +23,12 @@ type Args struct {
 	DeletedWith pulumi.Resource
 	// After are what must exist first: the namespace and its policies.
 	After []pulumi.Resource
+	// Charts is where the chart comes from (upstream, a mirror, an archive).
+	Charts chartsource.Source
 }
+
+// Chart is the pinned MetalLB chart.
+var Chart = chartsource.Pinned{Name: ChartName, Version: ChartVersion, Repo: ChartRepo}
 
 // LoadBalancer is MetalLB with its pools.
 type LoadBalancer struct {
@@ -69,19 +75,18 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args *Args, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	lb.Release, err = helmv3.NewRelease(ctx, name+"-"+ReleaseName, &helmv3.ReleaseArgs{
-		Name:           pulumi.String(ReleaseName),
-		Chart:          pulumi.String(ChartName),
-		Version:        pulumi.String(ChartVersion),
-		RepositoryOpts: helmv3.RepositoryOptsArgs{Repo: pulumi.String(ChartRepo)},
-		Namespace:      pulumi.String(Namespace),
+	release := &helmv3.ReleaseArgs{
+		Name:      pulumi.String(ReleaseName),
+		Namespace: pulumi.String(Namespace),
 		// The pod security layer creates and labels the namespace.
 		CreateNamespace: pulumi.Bool(false),
 		Values:          pulumi.ToMap(Values()),
 		// Wait for the controller: its webhook validates the pools below.
 		SkipAwait: pulumi.Bool(false),
 		Atomic:    pulumi.Bool(true),
-	}, kube(secret)...)
+	}
+	args.Charts.ReleaseArgs(Chart, release)
+	lb.Release, err = helmv3.NewRelease(ctx, name+"-"+ReleaseName, release, kube(secret)...)
 	if err != nil {
 		return nil, err
 	}

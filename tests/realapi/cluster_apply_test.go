@@ -46,6 +46,11 @@ func newApplier(t *testing.T, cfg *rest.Config) *applier {
 // apply applies one object (a typed API struct or a map) and returns the
 // API error, so tests can assert rejections too.
 func (a *applier) apply(ctx context.Context, obj any) error {
+	return a.send(ctx, obj, nil)
+}
+
+// send server-side applies obj; dryRun ([metav1.DryRunAll]) persists nothing.
+func (a *applier) send(ctx context.Context, obj any, dryRun []string) error {
 	m, err := podsecurity.ToMap(obj)
 	if err != nil {
 		return err
@@ -68,7 +73,7 @@ func (a *applier) apply(ctx context.Context, obj any) error {
 	if ns := u.GetNamespace(); ns != "" {
 		ri = a.dyn.Resource(mapping.Resource).Namespace(ns)
 	}
-	_, err = ri.Patch(ctx, u.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "k3s-onprem-realapi", Force: ptrTrue()})
+	_, err = ri.Patch(ctx, u.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: "k3s-onprem-realapi", Force: ptrTrue(), DryRun: dryRun})
 	return err
 }
 
