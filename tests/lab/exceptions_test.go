@@ -118,10 +118,10 @@ func expectedExceptions(t *testing.T, lab *labhost.Lab, name string, ran map[str
 // kernel-wide key that is not a documented exception (the exceptions are a
 // list, not "anything goes in a container").
 func checkFailuresNotMasked(t *testing.T, lab *labhost.Lab, name string) {
-	sysrq := strings.TrimSpace(lab.MustRun(t, name, "cat /proc/sys/kernel/sysrq"))
-	other := "1"
-	if sysrq == "1" {
-		other = "0"
+	swappiness := strings.TrimSpace(lab.MustRun(t, name, "cat /proc/sys/vm/swappiness"))
+	other := "10"
+	if swappiness == "10" {
+		other = "11"
 	}
 	for _, c := range []struct {
 		what  string
@@ -129,7 +129,7 @@ func checkFailuresNotMasked(t *testing.T, lab *labhost.Lab, name string) {
 		error string
 	}{
 		{"misspelled key", host.Sysctl{Key: "net.ipv4.tcp_syncookie", Value: "1"}, "error: unknown sysctl key net.ipv4.tcp_syncookie"},
-		{"kernel-wide key not on the list", host.Sysctl{Key: "kernel.sysrq", Value: other}, "error: cannot set kernel.sysrq=" + other},
+		{"kernel-wide key not on the list", host.Sysctl{Key: "vm.swappiness", Value: other}, "error: cannot set vm.swappiness=" + other},
 	} {
 		step := hardeningSysctlStep(t, c.extra)
 		res, err := runner.RunStep(lab, name, step, nil)
