@@ -2,9 +2,11 @@ package stacks
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/components/host"
 	"k3s-onprem/internal/plan"
@@ -156,19 +158,69 @@ func leaksPlainSecret(v resource.PropertyValue) bool {
 	return false
 }
 
+// registrations counts what a program registers under mocks, so a failing
+// run can be checked for "nothing registered" (plan.Run returns no plan
+// on error).
+type registrations struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (r *registrations) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	r.names = append(r.names, args.TypeToken+"::"+args.Name)
+	r.mu.Unlock()
+	return args.Name + "-id", args.Inputs, nil
+}
+
+func (r *registrations) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	r.mu.Lock()
+	r.names = append(r.names, "invoke::"+args.Token)
+	r.mu.Unlock()
+	return args.Args, nil
+}
+
 func TestGraph_InvalidConfigRegistersNothing(t *testing.T) {
-	var calls int
-	_, err := PlanStack("..", "dev", func(raw map[string]string) {
-		raw["vip"] = `{"address": "10.203.0.11"}`
-		raw["k3s"] = `{"version": "stable"}`
-		calls++
-	})
-	if err == nil || calls != 1 {
-		t.Fatalf("invalid config accepted (err %v)", err)
+	sf, err := ReadStackFile("../Pulumi.dev.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, key := range []string{"vip.address", "k3s.version"} {
-		if !strings.Contains(err.Error(), key) {
-			t.Errorf("error does not name %s: %v", key, err)
+	withPlaceholders(sf.Raw)
+	sf.Raw["vip"] = `{"address": "10.203.0.11"}`
+	sf.Raw["k3s"] = `{"version": "stable"}`
+	cfg := map[string]string{}
+	for k, v := range sf.Raw {
+		cfg[Project+":"+k] = v
+	}
+	reg := &registrations{}
+	err = pulumi.RunErr(Run, pulumi.WithMocks(Project, "dev", reg), func(ri *pulumi.RunInfo) {
+		ri.Config = cfg
+		ri.ConfigSecretKeys = []string{Project + ":" + KeySSHPrivateKey, Project + ":" + KeyFalcoOutputURLs}
+		ri.DryRun = true
+	})
+	if err == nil {
+		t.Fatal("invalid config accepted")
+	}
+	// Both problems at once, each naming its key path and the fix.
+	want := []string{
+		invalidConfigVIPAddress,
+		invalidConfigK3sVersion,
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not say %q:\n%v", w, err)
 		}
 	}
+	if n := strings.Count(err.Error(), "\n  - "); n != len(want) || !strings.Contains(err.Error(), "invalid stack configuration (2 problems):") {
+		t.Errorf("error lists %d problems, want exactly %d:\n%v", n, len(want), err)
+	}
+	if len(reg.names) > 0 {
+		t.Errorf("registered %d resources or invokes before failing: %v", len(reg.names), reg.names)
+	}
 }
+
+// The exact problems TestGraph_InvalidConfigRegistersNothing expects.
+const (
+	invalidConfigVIPAddress = `vip.address: Invalid value: "10.203.0.11": equals nodes[0] (dev-server-1)'s address; pick a free address`
+	invalidConfigK3sVersion = `k3s.version: Invalid value: "stable": must be a full k3s release tag like v1.34.4+k3s1; channels such as stable or latest are not pinned`
+)

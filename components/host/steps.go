@@ -63,6 +63,8 @@ func Steps(in StepsInput) ([]hoststep.Step, error) {
 			{Path: "/etc/modules-load.d/k3s-onprem.conf", Mode: 0o644, Content: RenderModulesLoad(K3sModules)},
 			{Path: "/etc/sysctl.d/90-k3s-onprem.conf", Mode: 0o644, Content: k3sSysctl},
 		},
+		Vars: map[string]string{"CONTAINER_EXCEPTIONS": strings.TrimSpace(
+			containerExceptionsFor("module", K3sModules) + " " + containerExceptionsFor("sysctl", sysctlKeys(K3sSysctls)))},
 	})
 	internal, public, err := RenderZones(in.Firewall)
 	if err != nil {
@@ -114,7 +116,7 @@ func hardeningSteps(h Hardening) ([]hoststep.Step, error) {
 		}
 		steps = append(steps, hoststep.Step{Name: "auditd", Script: script("auditd.sh"), Files: []hoststep.File{
 			{Path: "/etc/audit/rules.d/50-k3s-onprem.rules", Mode: 0o600, Content: rules},
-		}})
+		}, Vars: map[string]string{"CONTAINER_EXCEPTIONS": containerExceptionsFor("service", []string{"auditd"})}})
 	}
 	if h.ModuleBlacklist {
 		steps = append(steps, hoststep.Step{Name: "modprobe", Script: script("files.sh"), Files: []hoststep.File{
@@ -128,7 +130,7 @@ func hardeningSteps(h Hardening) ([]hoststep.Step, error) {
 		}
 		steps = append(steps, hoststep.Step{Name: "sysctl", Script: script("sysctl.sh"), Files: []hoststep.File{
 			{Path: "/etc/sysctl.d/95-k3s-onprem-hardening.conf", Mode: 0o644, Content: s},
-		}})
+		}, Vars: map[string]string{"CONTAINER_EXCEPTIONS": containerExceptionsFor("sysctl", sysctlKeys(HardeningSysctls))}})
 	}
 	if h.CoreDumps {
 		steps = append(steps, hoststep.Step{Name: "coredump", Script: script("files.sh"), Files: []hoststep.File{

@@ -70,31 +70,53 @@ os_family() {
 }
 
 # in_container succeeds inside a container, where kernel-wide settings
-# (modules, non-network sysctls) belong to the host kernel.
+# (modules, non-network sysctls, kernel audit) belong to the host kernel.
 in_container() { systemd-detect-virt --container --quiet 2>/dev/null; }
+
+# container_exception KIND NAME succeeds when this host is a container and
+# KIND:NAME is on the step's CONTAINER_EXCEPTIONS, the documented list of
+# settings no container can make (components/host ContainerExceptions).
+# Anything else that cannot be applied fails the step.
+container_exception() {
+	in_container || return 1
+	case " ${CONTAINER_EXCEPTIONS:-} " in *" $1:$2 "*) return 0 ;; esac
+	return 1
+}
+
+# warn_exception KIND NAME DETAIL logs the one warning format a container
+# exception produces (the lab asserts on it).
+warn_exception() { log "warning: container exception $1:$2: $3"; }
 
 finish() {
 	if [ "$STEP_CHANGED" = 1 ]; then echo changed; else echo unchanged; fi
 }
 
-# apply_sysctl_file FILE applies every key in FILE. Inside a container the
-# kernel-wide keys (vm.*, kernel.*) are read-only and belong to the host: a
-# key that cannot be written is accepted only there, and only with a warning.
+# apply_sysctl_file FILE applies every key in FILE. A key the kernel does
+# not have (misspelled, or its module missing) or cannot write fails the
+# step, unless it is a container exception inside a container.
 apply_sysctl_file() {
 	local file="$1" key value cur
 	while IFS='=' read -r key value; do
 		key="$(echo "$key" | xargs)"
 		value="$(echo "$value" | xargs)"
 		case "$key" in '' | '#'*) continue ;; esac
+		if [ ! -e "/proc/sys/${key//.//}" ]; then
+			if container_exception sysctl "$key"; then
+				warn_exception sysctl "$key" "no such key in this container"
+				continue
+			fi
+			log "error: unknown sysctl key $key (misspelled, or its kernel module is not loaded)"
+			return 1
+		fi
 		cur="$(sysctl -n "$key" 2>/dev/null | xargs || true)"
 		[ "$cur" = "$value" ] && continue
 		if sysctl -q -w "$key=$value" >/dev/null 2>&1; then
 			log "sysctl $key=$value (was ${cur:-unset})"
 			mark_changed
-		elif in_container; then
-			log "warning: $key cannot be set inside a container (host kernel has ${cur:-unset})"
+		elif container_exception sysctl "$key"; then
+			warn_exception sysctl "$key" "read-only in a container; the host kernel has ${cur:-unset}, want $value"
 		else
-			log "error: cannot set $key=$value"
+			log "error: cannot set $key=$value (kernel has ${cur:-unset})"
 			return 1
 		fi
 	done <"$file"
@@ -109,8 +131,8 @@ load_modules() {
 		if modprobe "$m" 2>/dev/null; then
 			log "loaded module $m"
 			mark_changed
-		elif in_container; then
-			log "warning: module $m is not loaded in the host kernel and cannot be loaded from a container"
+		elif container_exception module "$m"; then
+			warn_exception module "$m" "not loaded in the host kernel (or built in without a /sys/module entry); a container cannot load it"
 		else
 			log "error: cannot load module $m"
 			return 1

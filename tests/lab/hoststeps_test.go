@@ -5,10 +5,12 @@ package lab_test
 
 import (
 	"encoding/json"
-	"fmt"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"k3s-onprem/components/host"
 	"k3s-onprem/components/k3s"
@@ -102,6 +104,14 @@ func TestLab_HostStepsConvergeAndEnforce(t *testing.T) {
 		t.Fatal("the first run changed nothing")
 	}
 
+	t.Run("container exceptions", func(t *testing.T) {
+		checkContainerExceptions(t, lab, first)
+	})
+
+	t.Run("failures are not masked", func(t *testing.T) {
+		checkFailuresNotMasked(t, lab, labNodes[0].name)
+	})
+
 	t.Run("idempotent", func(t *testing.T) {
 		start := time.Now()
 		second, err := runner.Apply(p, lab, runner.Options{Include: include})
@@ -121,30 +131,7 @@ func TestLab_HostStepsConvergeAndEnforce(t *testing.T) {
 
 	t.Run("firewall", func(t *testing.T) {
 		for _, n := range labNodes {
-			server := n.role == stacks.RoleServer
-			// Listeners on ports inside and outside the matrix, on all addresses.
-			ports := []int{80, 443, 2379, 6443, 8080, 10250}
-			var listen []string
-			for _, port := range ports {
-				listen = append(listen, fmt.Sprintf("systemd-run --quiet --unit=lab-listen-%d socat TCP-LISTEN:%d,fork,reuseaddr EXEC:/bin/cat", port, port))
-			}
-			lab.MustRun(t, n.name, strings.Join(listen, " && "))
-			waitListening(t, lab, n.name, ports)
-			expect := []struct {
-				addr string
-				port int
-				open bool
-			}{
-				{n.internal, 22, true}, {n.internal, 6443, true}, {n.internal, 10250, true}, {n.internal, 80, true},
-				{n.internal, 2379, server}, {n.internal, 8080, false},
-				{n.external, 80, true}, {n.external, 443, true}, {n.external, 22, false},
-				{n.external, 6443, false}, {n.external, 10250, false}, {n.external, 2379, false}, {n.external, 8080, false},
-			}
-			for _, e := range expect {
-				if got := lab.CanConnectTCP(e.addr, e.port, 2*time.Second); got != e.open {
-					t.Errorf("%s %s:%d: reachable=%v, want %v", n.name, e.addr, e.port, got, e.open)
-				}
-			}
+			checkFirewallMatrix(t, lab, n.name, n.role == stacks.RoleServer, n.internal, n.external)
 			zone := strings.TrimSpace(lab.MustRun(t, n.name, "firewall-cmd --get-zone-of-interface=eth1"))
 			if zone != "public" {
 				t.Errorf("%s: eth1 is in zone %q, want public", n.name, zone)
@@ -234,12 +221,25 @@ func TestLab_K3sUnitsVerify(t *testing.T) {
 		if err := lab.Upload("dev-server-1", "/etc/systemd/system/"+unit, content); err != nil {
 			t.Fatal(err)
 		}
-		out, errOut, _ := lab.Run("dev-server-1", "systemd-analyze verify /etc/systemd/system/"+unit+" 2>&1", nil)
-		var findings []string
+		out, errOut, err := lab.Run("dev-server-1", "systemd-analyze verify /etc/systemd/system/"+unit+" 2>&1", nil)
+		// A non-zero exit is systemd-analyze's verdict (read below); any
+		// other error means it never ran, which proves nothing.
+		var exit *ssh.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatalf("%s: systemd-analyze verify did not run: %v", unit, err)
+		}
+		var findings, missingBinary []string
 		for _, line := range strings.Split(strings.TrimSpace(out+errOut), "\n") {
-			if line != "" && !strings.Contains(line, "/usr/local/bin/k3s") {
+			switch {
+			case line == "":
+			case strings.Contains(line, "/usr/local/bin/k3s"):
+				missingBinary = append(missingBinary, line)
+			default:
 				findings = append(findings, line)
 			}
+		}
+		if exit != nil && len(findings) == 0 && len(missingBinary) == 0 {
+			t.Errorf("%s: systemd-analyze verify exited %d without saying why", unit, exit.ExitStatus())
 		}
 		if len(findings) > 0 {
 			t.Errorf("%s (%s): systemd-analyze verify:\n%s", unit, r.Name, strings.Join(findings, "\n"))
@@ -248,27 +248,5 @@ func TestLab_K3sUnitsVerify(t *testing.T) {
 	}
 	if units < 2 {
 		t.Fatalf("verified %d units, want the server and agent units", units)
-	}
-}
-
-// waitListening polls until every port has a listener on the host.
-func waitListening(t *testing.T, lab *labhost.Lab, name string, ports []int) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		out, _, _ := lab.Run(name, "ss -Hltn", nil)
-		missing := 0
-		for _, p := range ports {
-			if !strings.Contains(out, fmt.Sprintf(":%d ", p)) {
-				missing++
-			}
-		}
-		if missing == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: listeners not up:\n%s", name, out)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

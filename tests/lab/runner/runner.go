@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 
+	"k3s-onprem/internal/hoststep"
 	"k3s-onprem/internal/plan"
 )
 
@@ -143,4 +144,24 @@ func topo(p *plan.Plan) ([]*plan.Resource, error) {
 		}
 	}
 	return out, nil
+}
+
+// RunStep runs one rendered step directly (prepare, upload, create): for a
+// step the test changed on purpose, such as a misspelled key, which no
+// plan holds.
+func RunStep(ex Executor, host string, s hoststep.Step, stdin []byte) (Result, error) {
+	b, err := s.Render()
+	if err != nil {
+		return Result{}, err
+	}
+	if _, stderr, err := ex.Run(host, b.Prepare, nil); err != nil {
+		return Result{}, fmt.Errorf("%s: prepare: %w: %s", s.Name, err, stderr)
+	}
+	for _, f := range b.Files {
+		if err := ex.Upload(host, f.RemotePath, f.Content); err != nil {
+			return Result{}, fmt.Errorf("%s: upload %s: %w", s.Name, path.Base(f.RemotePath), err)
+		}
+	}
+	stdout, stderr, err := ex.Run(host, b.Create, stdin)
+	return Result{Resource: s.Name, Host: host, Stdout: stdout, Stderr: stderr, Changed: lastLine(stdout) == "changed"}, err
 }

@@ -67,3 +67,12 @@ func requireBinaries(t testing.TB) binaries {
 	}
 	return b
 }
+
+// StaticBinaries returns the built kube-apiserver and etcd (static, so they
+// run on any lab host too) and the Kubernetes version, with the same skip
+// rules as Start.
+func StaticBinaries(t testing.TB) (kubeAPIServer, etcd, kubeVersion string) {
+	t.Helper()
+	b := requireBinaries(t)
+	return b.apiserver, b.etcd, b.kubeVersion
+}
