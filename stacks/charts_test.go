@@ -15,7 +15,7 @@ func TestDecodeRejectsBadChartSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withPlaceholders(sf.Raw)
+	sf.withPlaceholders()
 	sf.Raw["charts"] = `{"repository":"harbor.example.internal/charts","archives":{"nginx":"/srv/x.tgz","metallb":"/srv/metallb.zip"}}`
 	_, v := Decode("prod", sf.Raw)
 	got := strings.Join(errorSet(v), " ")

@@ -185,7 +185,7 @@ func TestGraph_InvalidConfigRegistersNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withPlaceholders(sf.Raw)
+	sf.withPlaceholders()
 	sf.Raw["vip"] = `{"address": "10.203.0.11"}`
 	sf.Raw["k3s"] = `{"version": "stable"}`
 	cfg := map[string]string{}

@@ -40,7 +40,7 @@ func TestProjectDefaultsChangeNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		withPlaceholders(sf.Raw)
+		sf.withPlaceholders()
 		merged := map[string]string{}
 		for k, v := range sf.Raw {
 			merged[k] = v
