@@ -35,10 +35,11 @@ fuzz:
 real: real-prereqs
 	$(GO) test -count=1 -v -timeout 75m ./tests/...
 
-## real-prereqs: build the cached kube-apiserver/etcd and the lab rootfs (root only).
+## real-prereqs: build the cached kube-apiserver/etcd, the lab rootfs and the
+## Pulumi CLI with the engine tier's test plugins (root only).
 real-prereqs:
 	@if [ "$$(id -u)" = 0 ]; then \
-		bash tests/lab/rootfs.sh && bash tests/realapi/build.sh; \
+		bash tests/lab/rootfs.sh && bash tests/realapi/build.sh && bash tests/engine/build.sh; \
 	else \
 		echo "real-prereqs: not root; the real API server and lab tiers will skip"; \
 	fi

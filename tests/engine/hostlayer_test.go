@@ -1,0 +1,214 @@
+//go:build engine
+
+package engine_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"k3s-onprem/internal/plan"
+	"k3s-onprem/stacks"
+	"k3s-onprem/tests/lab/labhost"
+)
+
+// labStackName is the engine tier's stack; URNs of the mocked plan (stack
+// "dev") are rewritten to it.
+const labStackName = "lab"
+
+// labNode is one lab host of the 3-server + 1-agent stack.
+type labNode struct{ name, role, addr string }
+
+// labNodes are the committed dev stack's nodes and addresses
+// (Pulumi.dev.yaml, network 10.203.0.0/24).
+var labNodes = []labNode{
+	{"dev-server-1", stacks.RoleServer, "10.203.0.11"},
+	{"dev-server-2", stacks.RoleServer, "10.203.0.12"},
+	{"dev-server-3", stacks.RoleServer, "10.203.0.13"},
+	{"dev-agent-1", stacks.RoleAgent, "10.203.0.21"},
+}
+
+// hostLayerTypes are the components whose subtrees form the host layer:
+// the hosts and vip phases of stacks/deploy.go. Everything from the k3s
+// phase on needs the k3s binary (not obtainable here) or a running cluster
+// and the kubernetes provider plugin (not served as a release).
+var hostLayerTypes = map[string]bool{"k3s-onprem:host:Host": true, "k3s-onprem:vip:VIP": true}
+
+// labConfig is the committed dev stack pointed at the lab: the lab's host
+// keys pinned per node, SSH as root with the key from the secret config
+// (sshPrivateKey) instead of a key file on the operator's machine.
+func labConfig(t *testing.T, lab *labhost.Lab, nodes []labNode) map[string]any {
+	t.Helper()
+	cfg := deepCopy(t, readStackConfig(t, "dev"))
+	var list []any
+	for _, n := range nodes {
+		list = append(list, map[string]any{
+			"name": n.name, "role": n.role, "internalAddress": n.addr,
+			"ssh": map[string]any{"hostKey": lab.Host(n.name).HostKey},
+		})
+	}
+	cfg[stacks.Project+":nodes"] = list
+	cfg[stacks.Project+":ssh"] = map[string]any{"user": "root"}
+	return cfg
+}
+
+// rawConfig is cfg as the program's offline loader takes it.
+func rawConfig(t *testing.T, cfg map[string]any, sshKey string) map[string]string {
+	t.Helper()
+	raw := map[string]string{}
+	for k, v := range cfg {
+		key := strings.TrimPrefix(k, stacks.Project+":")
+		if s, ok := v.(string); ok {
+			raw[key] = s
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw[key] = string(b)
+	}
+	raw[stacks.KeySSHPrivateKey] = sshKey
+	return raw
+}
+
+// labPlan runs the program under mocks with cfg (no engine): the graph the
+// engine will see, used to pick the host layer and to predict diffs.
+func labPlan(t *testing.T, cfg map[string]any, sshKey string) *plan.Plan {
+	t.Helper()
+	raw := rawConfig(t, cfg, sshKey)
+	p, err := stacks.PlanStack("../..", "dev", func(r map[string]string) {
+		for k := range r {
+			delete(r, k)
+		}
+		for k, v := range raw {
+			r[k] = v
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func engineURN(planURN string) string {
+	return strings.Replace(planURN, "urn:pulumi:dev::", "urn:pulumi:"+labStackName+"::", 1)
+}
+
+// hostLayer is the host layer of p and its dependency closure, as engine
+// URNs: the target set of every up. It fails if the closure reaches a
+// Kubernetes object or the k3s phase (the line would be wrong).
+func hostLayer(t *testing.T, p *plan.Plan) (all []string, custom map[string]*plan.Resource) {
+	t.Helper()
+	in := map[string]bool{}
+	var add func(urn string)
+	add = func(urn string) {
+		if urn == "" || in[urn] {
+			return
+		}
+		r := p.Get(urn)
+		if r == nil {
+			return
+		}
+		in[urn] = true
+		add(r.Parent)
+		for _, d := range r.DependsOn {
+			add(d)
+		}
+	}
+	for _, r := range p.Resources {
+		if inHostLayer(p, r) {
+			add(r.URN)
+		}
+	}
+	custom = map[string]*plan.Resource{}
+	for urn := range in {
+		r := p.Get(urn)
+		if strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "k3s-onprem:k3s:") {
+			t.Fatalf("the host layer depends on %s (%s): the target line is wrong", r.Name, r.Type)
+		}
+		all = append(all, engineURN(urn))
+		if r.Custom {
+			custom[engineURN(urn)] = r
+		}
+	}
+	sort.Strings(all)
+	return all, custom
+}
+
+// inHostLayer: r is a host-layer component or one of its descendants.
+func inHostLayer(p *plan.Plan, r *plan.Resource) bool {
+	for q := r; q != nil; q = p.Get(q.Parent) {
+		if hostLayerTypes[q.Type] {
+			return true
+		}
+	}
+	return false
+}
+
+// hostSnapshot is what "the host as it was" means here: checksums of every
+// file under /etc, /usr/local and the program's state dir, enabled units,
+// firewalld's zones and the kernel settings the host steps touch.
+const hostSnapshot = `set -u
+find /etc /usr/local /var/lib/k3s-onprem -xdev \( -type f -o -type l \) 2>/dev/null | sort | while read -r f; do
+	printf '%s %s\n' "$(sha256sum < "$f" 2>/dev/null | cut -c1-16)" "$f"
+done
+systemctl list-unit-files --state=enabled --no-legend --no-pager | awk '{print "enabled " $1}'
+firewall-cmd --get-active-zones 2>&1 | sed 's/^/zones /'
+for z in $(firewall-cmd --get-zones); do firewall-cmd --zone="$z" --list-all 2>&1 | sed "s/^/zone $z: /"; done
+for k in net.ipv4.ip_forward net.ipv4.conf.all.send_redirects net.ipv4.conf.all.accept_redirects \
+	net.ipv4.conf.all.log_martians net.ipv4.tcp_syncookies kernel.kptr_restrict fs.suid_dumpable; do
+	printf 'sysctl %s=%s\n' "$k" "$(sysctl -n "$k" 2>/dev/null)"
+done
+`
+
+func snapshot(t *testing.T, lab *labhost.Lab, host string) map[string]string {
+	t.Helper()
+	out := lab.MustRun(t, host, hostSnapshot)
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		m[line] = host
+	}
+	return m
+}
+
+// snapshotDiff lists lines only in a (-) or only in b (+).
+func snapshotDiff(a, b map[string]string) []string {
+	var d []string
+	for l := range a {
+		if _, ok := b[l]; !ok {
+			d = append(d, "- "+l)
+		}
+	}
+	for l := range b {
+		if _, ok := a[l]; !ok {
+			d = append(d, "+ "+l)
+		}
+	}
+	sort.Strings(d)
+	return d
+}
+
+// sshLogins counts accepted SSH logins in the host's journal: every remote
+// command and every copy of the provider opens its own connection, so an
+// unchanged count proves that nothing ran on the host. The lab's own
+// client keeps one connection open, so reading the count adds none.
+func sshLogins(t *testing.T, lab *labhost.Lab, host string) int {
+	t.Helper()
+	out := strings.TrimSpace(lab.MustRun(t, host, `journalctl -q --no-pager -o cat -t sshd -t sshd-session | grep -c '^Accepted ' || true`))
+	var n int
+	if _, err := fmt.Sscan(out, &n); err != nil {
+		t.Fatalf("%s: login count %q: %v", host, out, err)
+	}
+	return n
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "lab hosts need root")
+	}
+}
