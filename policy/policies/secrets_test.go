@@ -95,3 +95,21 @@ func TestSecretsMarkedSecret(t *testing.T) {
 		})
 	}
 }
+
+// A credential file is judged by its name; a unit or script named after a
+// token (the responder's token refresher) holds none.
+func TestSensitiveFile_CredentialsNotTheirHandlers(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/etc/rancher/k3s/cluster-token":                          true,
+		"/etc/rancher/k3s/agent-token":                            true,
+		"/run/k3s-onprem-responder/token":                         true,
+		"/var/lib/rancher/k3s/server/cred/encryption-config.json": true,
+		"/etc/systemd/system/k3s-onprem-responder-token.service":  false,
+		"/etc/systemd/system/k3s-onprem-responder-token.timer":    false,
+		"/usr/local/lib/k3s-onprem/responder-token.sh":            false,
+	} {
+		if got := sensitiveFile(p); got != want {
+			t.Errorf("sensitiveFile(%s) = %v, want %v", p, got, want)
+		}
+	}
+}
