@@ -2,7 +2,7 @@
 # Builds the binaries of the engine test tier and caches them by version:
 #
 #   $CACHE/$PULUMI_VERSION/pulumi                   the real Pulumi CLI
-#   $CACHE/$PULUMI_VERSION/pulumi-resource-{command,random,tls}
+#   $CACHE/$PULUMI_VERSION/pulumi-resource-{command,random,tls,kubernetes}
 #                                                   the test provider plugins
 #                                                   (tests/engine/plugins, see
 #                                                   tests/engine/README.md)
@@ -102,7 +102,7 @@ build_cli() {
 
 build_plugins() {
 	local p src bin
-	for p in command random tls; do
+	for p in command random tls kubernetes; do
 		src=$REPO/tests/engine/plugins/$p
 		[[ -d $src ]] || continue
 		bin=$DIR/pulumi-resource-$p

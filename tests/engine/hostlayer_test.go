@@ -52,6 +52,9 @@ func labConfig(t *testing.T, lab *labhost.Lab, nodes []labNode) map[string]any {
 	}
 	cfg[stacks.Project+":nodes"] = list
 	cfg[stacks.Project+":ssh"] = map[string]any{"user": "root"}
+	// The mocked plan runs as stack "dev", the engine as "lab": a fixed
+	// cluster name keeps the component names (<clusterName>-vip) equal.
+	cfg[stacks.Project+":clusterName"] = "dev"
 	return cfg
 }
 
