@@ -40,8 +40,8 @@ type FalcoPluginVersion struct {
 // FalcoRuleFile is the fact table of one upstream rules file at one tag.
 type FalcoRuleFile struct {
 	Source                 FalcoSource          `json:"source"`
-	RequiredEngineVersion  string               `json:"required_engine_version"`
-	RequiredPluginVersions []FalcoPluginVersion `json:"required_plugin_versions"`
+	RequiredEngineVersion  string               `json:"required_engine_version,omitempty"`
+	RequiredPluginVersions []FalcoPluginVersion `json:"required_plugin_versions,omitempty"`
 	Rules                  []FalcoRule          `json:"rules"`
 	Macros                 []string             `json:"macros"`
 	Lists                  []string             `json:"lists"`
@@ -64,11 +64,14 @@ type FalcoConfig struct {
 	ConfigFiles []string    `json:"config_files"`
 	RulesFiles  []string    `json:"rules_files"`
 	Priority    string      `json:"priority"`
-	// Plugins are falco.yaml's plugins entries by name, in order.
-	Plugins         []string            `json:"plugins"`
-	LoadPlugins     []string            `json:"load_plugins"`
+	// Plugins are the names of falco.yaml's plugins entries, in order:
+	// Falco configures a plugin from the first entry with its name.
+	Plugins     []string `json:"plugins"`
+	LoadPlugins []string `json:"load_plugins"`
+	// PackagedConfigD maps each file the package installs under
+	// /etc/falco/config.d to the plugins it adds to load_plugins.
 	PackagedConfigD map[string][]string `json:"packaged_config_d"`
-	// ServiceExecStart is falco-modern-bpf.service's ExecStart.
+	// ServiceExecStart is the packaged modern eBPF unit's ExecStart.
 	ServiceExecStart string `json:"service_exec_start"`
 }
 

@@ -18,54 +18,18 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"k3s-onprem/internal/upstream"
 )
 
-// source says where a table was read from, when, and how to read it again.
-type source struct {
-	Repo    string `json:"repo"`
-	File    string `json:"file"`
-	Tag     string `json:"tag"`
-	Commit  string `json:"commit"`
-	Read    string `json:"read"`
-	Refresh string `json:"refresh"`
-}
-
-type rule struct {
-	Name     string   `json:"name"`
-	Priority string   `json:"priority"`
-	Enabled  *bool    `json:"enabled,omitempty"`
-	Tags     []string `json:"tags,omitempty"`
-}
-
-type pluginVersion struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-type ruleFacts struct {
-	Source                 source          `json:"source"`
-	RequiredEngineVersion  string          `json:"required_engine_version,omitempty"`
-	RequiredPluginVersions []pluginVersion `json:"required_plugin_versions,omitempty"`
-	Rules                  []rule          `json:"rules"`
-	Macros                 []string        `json:"macros"`
-	Lists                  []string        `json:"lists"`
-}
-
-type configFacts struct {
-	Source      source   `json:"source"`
-	ConfigFiles []string `json:"config_files"`
-	RulesFiles  []string `json:"rules_files"`
-	Priority    string   `json:"priority"`
-	// Plugins are the names of falco.yaml's plugins entries, in order:
-	// Falco configures a plugin from the first entry with its name.
-	Plugins     []string `json:"plugins"`
-	LoadPlugins []string `json:"load_plugins"`
-	// PackagedConfigD maps each file the package installs under
-	// /etc/falco/config.d to the plugins it adds to load_plugins.
-	PackagedConfigD map[string][]string `json:"packaged_config_d"`
-	// ServiceExecStart is the packaged modern eBPF unit's command line.
-	ServiceExecStart string `json:"service_exec_start"`
-}
+// The tables this tool writes are the types internal/upstream reads.
+type (
+	source        = upstream.FalcoSource
+	rule          = upstream.FalcoRule
+	pluginVersion = upstream.FalcoPluginVersion
+	ruleFacts     = upstream.FalcoRuleFile
+	configFacts   = upstream.FalcoConfig
+)
 
 func main() {
 	gitDir := flag.String("git", "", "git directory of the upstream mirror")
