@@ -65,12 +65,25 @@ var phases = []phase{
 	{"falco", deployFalco},
 }
 
-// Deploy wires every component for a validated spec.
+// PhaseNames are the phases in deployment order (the values of stopAfter).
+func PhaseNames() []string {
+	names := make([]string, len(phases))
+	for i, p := range phases {
+		names[i] = p.name
+	}
+	return names
+}
+
+// Deploy wires every component for a validated spec, up to and including
+// spec.StopAfter when it is set.
 func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) (*Cluster, error) {
 	c := &Cluster{Spec: spec, Secrets: sec, Hosts: map[string]*host.Host{}}
 	for _, p := range phases {
 		if err := p.run(ctx, c); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		if p.name == spec.StopAfter {
+			break
 		}
 	}
 	exportNodes(ctx, spec)

@@ -26,7 +26,7 @@ const (
 var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
 
 // stringKeys are the plain and secret top-level string keys.
-var stringKeys = []string{"clusterName", "environment", KeySSHPrivateKey, KeyFalcoOutputURLs}
+var stringKeys = []string{"clusterName", "environment", "stopAfter", KeySSHPrivateKey, KeyFalcoOutputURLs}
 
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
 var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts"}

@@ -30,6 +30,11 @@ type ClusterSpec struct {
 	Hardening    Hardening    `json:"hardening"`
 	// Charts is where the Helm charts come from (mirror or archives).
 	Charts Charts `json:"charts"`
+	// StopAfter, when set, is the last deployment phase the program
+	// registers (hosts, vip, k3s, cluster, responder, falco): stage hardened
+	// hosts and the VIP before installing k3s. Lowering it on a running
+	// cluster removes the later phases' resources (preview shows them).
+	StopAfter string `json:"stopAfter,omitempty"`
 
 	// Stack is the Pulumi stack name (set by ApplyDefaults).
 	Stack string `json:"-"`

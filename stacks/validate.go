@@ -30,6 +30,7 @@ func (s *ClusterSpec) Validate() Validation {
 	v.Errors = append(v.Errors, validateResponder(s, field.NewPath("responder"))...)
 	v.Errors = append(v.Errors, validateHardening(s, field.NewPath("hardening"))...)
 	v.Errors = append(v.Errors, validateProd(s)...)
+	v.Errors = append(v.Errors, validateStopAfter(s.StopAfter, field.NewPath("stopAfter"))...)
 	redact(s, v.Errors)
 	if len(s.Servers()) == 1 {
 		v.Warnings = append(v.Warnings, "nodes: a single server has no control-plane redundancy; add two more servers for HA (it still starts with embedded etcd so it can grow)")
@@ -79,4 +80,18 @@ func parsePrefix(s string, p *field.Path, errs *field.ErrorList) (netip.Prefix, 
 		return netip.Prefix{}, false
 	}
 	return pr, true
+}
+
+// validateStopAfter: empty (every phase) or a phase name.
+func validateStopAfter(v string, p *field.Path) field.ErrorList {
+	if v == "" {
+		return nil
+	}
+	names := PhaseNames()
+	for _, n := range names {
+		if v == n {
+			return nil
+		}
+	}
+	return field.ErrorList{field.NotSupported(p, v, names)}
 }
