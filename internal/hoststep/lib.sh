@@ -7,6 +7,10 @@ umask 077
 STEP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STEP_CHANGED=0
 declare -A STEP_TOUCHED=()
+# RESTORE_DIR (set with STEP_NAME, below this library) keeps what the step
+# found before it first changed it (files it replaced, sysctl values, unit
+# states), outside the staging directory (a re-staged step must not lose
+# it); delete puts it back and removes it.
 
 log() { printf '%s: %s\n' "$STEP_NAME" "$*" >&2; }
 mark_changed() { STEP_CHANGED=1; }
@@ -28,6 +32,7 @@ install_staged() {
 			fi
 			continue
 		fi
+		record_file "$path"
 		install -D -m "$mode" -o root -g root "$src" "$path"
 		STEP_TOUCHED[$path]=1
 		log "installed $path"
@@ -35,18 +40,115 @@ install_staged() {
 	done <"$STEP_DIR/files.list"
 }
 
-# remove_staged removes the files this step installed (used by delete).
+# record_file PATH keeps the file PATH as it is before the step first
+# writes it: a copy when it exists, an "absent" mark when it does not. A
+# file that already carries our marker is ours (installed before records
+# existed) and counts as absent.
+record_file() {
+	local path="$1"
+	[ -e "$RESTORE_DIR/files$path" ] || [ -e "$RESTORE_DIR/absent$path" ] && return 0
+	if [ -e "$path" ] && ! grep -qs 'k3s-onprem' "$path"; then
+		install -d -m 0700 "$(dirname "$RESTORE_DIR/files$path")"
+		cp -a "$path" "$RESTORE_DIR/files$path"
+	else
+		install -d -m 0700 "$(dirname "$RESTORE_DIR/absent$path")"
+		: >"$RESTORE_DIR/absent$path"
+	fi
+}
+
+# remove_staged reverts what the step did (used by delete): each installed
+# file is restored from its record or removed, then the recorded sysctl
+# values and unit states are put back and the records dropped.
 remove_staged() {
 	local mode staged path
-	[ -f "$STEP_DIR/files.list" ] || return 0
-	while read -r mode staged path; do
-		[ -n "$path" ] || continue
-		if [ -e "$path" ]; then
-			rm -f "$path"
-			log "removed $path"
+	if [ -f "$STEP_DIR/files.list" ]; then
+		while read -r mode staged path; do
+			[ -n "$path" ] || continue
+			restore_file "$path"
+		done <"$STEP_DIR/files.list"
+	fi
+	restore_sysctls
+	restore_units
+	forget_records
+}
+
+# restore_file PATH puts back the file PATH had before the step, or
+# removes PATH when there was none.
+restore_file() {
+	local path="$1"
+	if [ -e "$RESTORE_DIR/files$path" ]; then
+		if ! cmp -s "$RESTORE_DIR/files$path" "$path"; then
+			cp -a "$RESTORE_DIR/files$path" "$path"
+			log "restored $path"
 			mark_changed
 		fi
-	done <"$STEP_DIR/files.list"
+	elif [ -e "$path" ]; then
+		rm -f "$path"
+		log "removed $path"
+		mark_changed
+	fi
+}
+
+# forget_records drops the step's records once everything is put back.
+forget_records() {
+	[ -d "$RESTORE_DIR" ] || return 0
+	rm -rf "$RESTORE_DIR"
+	rmdir "$(dirname "$RESTORE_DIR")" 2>/dev/null || true
+}
+
+# record_sysctl KEY VALUE keeps the value KEY had before the step first
+# changed it.
+record_sysctl() {
+	install -d -m 0700 "$RESTORE_DIR"
+	grep -qs "^$1=" "$RESTORE_DIR/sysctl" || printf '%s=%s\n' "$1" "$2" >>"$RESTORE_DIR/sysctl"
+}
+
+# restore_sysctls writes back every recorded value, last recorded first.
+restore_sysctls() {
+	local key value
+	[ -f "$RESTORE_DIR/sysctl" ] || return 0
+	while IFS='=' read -r key value; do
+		[ "$(sysctl -n "$key" 2>/dev/null | xargs || true)" = "$value" ] && continue
+		if sysctl -q -w "$key=$value" >/dev/null 2>&1; then
+			log "sysctl $key=$value (restored)"
+			mark_changed
+		else
+			log "error: cannot restore $key=$value"
+			return 1
+		fi
+	done < <(tac "$RESTORE_DIR/sysctl")
+}
+
+# record_unit UNIT keeps whether UNIT was enabled and active before the
+# step first changed it; restore_unit UNIT puts both back.
+record_unit() {
+	local f="$RESTORE_DIR/unit-$1"
+	[ -e "$f" ] && return 0
+	install -d -m 0700 "$RESTORE_DIR"
+	printf '%s %s\n' "$(systemctl is-enabled "$1" 2>/dev/null || true)" "$(systemctl is-active "$1" 2>/dev/null || true)" >"$f"
+}
+restore_unit() {
+	local f="$RESTORE_DIR/unit-$1" enabled active
+	[ -e "$f" ] || return 0
+	read -r enabled active <"$f"
+	case "$enabled" in
+	enabled) systemctl is-enabled --quiet "$1" || { systemctl enable "$1" >/dev/null 2>&1; mark_changed; } ;;
+	*) ! systemctl is-enabled --quiet "$1" 2>/dev/null || { systemctl disable "$1" >/dev/null 2>&1; mark_changed; } ;;
+	esac
+	case "$active" in
+	active) systemctl is-active --quiet "$1" || { systemctl start "$1"; mark_changed; } ;;
+	*) ! systemctl is-active --quiet "$1" || { systemctl stop "$1"; mark_changed; } ;;
+	esac
+	log "$1 back to ${enabled:-unknown}/${active:-unknown}"
+}
+
+# restore_units puts back every recorded unit state.
+restore_units() {
+	local f
+	for f in "$RESTORE_DIR"/unit-*; do
+		[ -e "$f" ] && restore_unit "${f##*/unit-}"
+	done
+	return 0
 }
 
 # staged_changed PATH... succeeds when any of the given installed files was
@@ -110,6 +212,7 @@ apply_sysctl_file() {
 		fi
 		cur="$(sysctl -n "$key" 2>/dev/null | xargs || true)"
 		[ "$cur" = "$value" ] && continue
+		record_sysctl "$key" "$cur"
 		if sysctl -q -w "$key=$value" >/dev/null 2>&1; then
 			log "sysctl $key=$value (was ${cur:-unset})"
 			mark_changed

@@ -65,3 +65,66 @@ func TestLib_ContainerExceptionOnlyInContainerAndOnlyListed(t *testing.T) {
 		t.Error("an unlisted key failed in a container without failing the step")
 	}
 }
+
+// TestLib_DeleteRestoresWhatApplyReplaced runs a files-only step's apply
+// and delete in a scratch state tree: a file that existed before is
+// restored byte for byte (and mode) by delete, a file the step created is
+// removed, a re-apply does not overwrite the record, and the records are
+// gone afterwards.
+func TestLib_DeleteRestoresWhatApplyReplaced(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("install -o root needs root")
+	}
+	root := t.TempDir()
+	existing, created := filepath.Join(root, "etc", "issue.net"), filepath.Join(root, "etc", "new.conf")
+	if err := os.MkdirAll(filepath.Dir(existing), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(existing, []byte("Debian GNU/Linux\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	s := Step{Name: "files", Script: "if [ \"$ACTION\" = delete ]; then remove_staged; else install_staged; fi", Files: []File{
+		{Path: existing, Mode: 0o644, Content: []byte("Authorized access only\n")},
+		{Path: created, Mode: 0o600, Content: []byte("x = 1\n")},
+	}}
+	b, err := s.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(root, "state")
+	dir := filepath.Join(state, "steps", s.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range b.Files {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f.RemotePath)), f.Content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(action string) string {
+		out, err := exec.Command("bash", filepath.Join(dir, "run.sh"), action).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", action, err, out)
+		}
+		return string(out)
+	}
+	run("apply")
+	if got, _ := os.ReadFile(existing); string(got) != "Authorized access only\n" {
+		t.Fatalf("apply did not install %s: %q", existing, got)
+	}
+	run("apply")
+	out := run("delete")
+	got, err := os.ReadFile(existing)
+	if err != nil || string(got) != "Debian GNU/Linux\n" {
+		t.Errorf("delete did not restore %s: %q %v\n%s", existing, got, err, out)
+	}
+	if fi, err := os.Stat(existing); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("delete did not restore the mode of %s: %v %v", existing, fi, err)
+	}
+	if _, err := os.Stat(created); !os.IsNotExist(err) {
+		t.Errorf("delete left %s: %v", created, err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "restore")); !os.IsNotExist(err) {
+		t.Errorf("delete left the records: %v", err)
+	}
+}

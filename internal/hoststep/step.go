@@ -99,6 +99,8 @@ func (s Step) script() string {
 	sb.WriteString("#!/usr/bin/env bash\n# k3s-onprem host step " + s.Name + " (generated; do not edit on the host)\n")
 	sb.WriteString(libSh)
 	sb.WriteString("\nSTEP_NAME=" + shellQuote(s.Name) + "\n")
+	// <state>/steps/<name> -> <state>/restore/<name> (lib.sh's records).
+	sb.WriteString(`RESTORE_DIR="$(dirname "$(dirname "$STEP_DIR")")/restore/$STEP_NAME"` + "\n")
 	keys := make([]string, 0, len(s.Vars))
 	for k := range s.Vars {
 		keys = append(keys, k)

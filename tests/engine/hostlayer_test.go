@@ -31,11 +31,14 @@ var labNodes = []labNode{
 	{"dev-agent-1", stacks.RoleAgent, "10.203.0.21"},
 }
 
-// hostLayerTypes are the components whose subtrees form the host layer:
-// the hosts and vip phases of stacks/deploy.go. Everything from the k3s
-// phase on needs the k3s binary (not obtainable here) or a running cluster
-// and the kubernetes provider plugin (not served as a release).
-var hostLayerTypes = map[string]bool{"k3s-onprem:host:Host": true, "k3s-onprem:vip:VIP": true}
+// stopAfter is the line of the engine tier: the program's own stopAfter
+// setting ends the deployment after the vip phase (stacks/deploy.go).
+// Everything from the k3s phase on needs the k3s binary (not obtainable
+// here) or a running cluster. --target cannot draw this line: the engine
+// implicitly targets every provider, and the program's kubernetes provider
+// takes the kubeconfig that the (untargeted) k3s phase reads, which the
+// engine refuses ("... was not specified in --target list").
+const stopAfter = "vip"
 
 // labConfig is the committed dev stack pointed at the lab: the lab's host
 // keys pinned per node, SSH as root with the key from the secret config
@@ -55,6 +58,7 @@ func labConfig(t *testing.T, lab *labhost.Lab, nodes []labNode) map[string]any {
 	// The mocked plan runs as stack "dev", the engine as "lab": a fixed
 	// cluster name keeps the component names (<clusterName>-vip) equal.
 	cfg[stacks.Project+":clusterName"] = "dev"
+	cfg[stacks.Project+":stopAfter"] = stopAfter
 	return cfg
 }
 
@@ -101,55 +105,23 @@ func engineURN(planURN string) string {
 	return strings.Replace(planURN, "urn:pulumi:dev::", "urn:pulumi:"+labStackName+"::", 1)
 }
 
-// hostLayer is the host layer of p and its dependency closure, as engine
-// URNs: the target set of every up. It fails if the closure reaches a
+// hostLayer is every resource of p (the program up to stopAfter) as
+// engine URNs, and its custom resources. It fails if p reaches a
 // Kubernetes object or the k3s phase (the line would be wrong).
 func hostLayer(t *testing.T, p *plan.Plan) (all []string, custom map[string]*plan.Resource) {
 	t.Helper()
-	in := map[string]bool{}
-	var add func(urn string)
-	add = func(urn string) {
-		if urn == "" || in[urn] {
-			return
-		}
-		r := p.Get(urn)
-		if r == nil {
-			return
-		}
-		in[urn] = true
-		add(r.Parent)
-		for _, d := range r.DependsOn {
-			add(d)
-		}
-	}
-	for _, r := range p.Resources {
-		if inHostLayer(p, r) {
-			add(r.URN)
-		}
-	}
 	custom = map[string]*plan.Resource{}
-	for urn := range in {
-		r := p.Get(urn)
-		if strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "k3s-onprem:k3s:") {
-			t.Fatalf("the host layer depends on %s (%s): the target line is wrong", r.Name, r.Type)
+	for _, r := range p.Resources {
+		if strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "pulumi:providers:kubernetes") || strings.HasPrefix(r.Type, "k3s-onprem:k3s:") {
+			t.Fatalf("the host layer registers %s (%s): the stopAfter line is wrong", r.Name, r.Type)
 		}
-		all = append(all, engineURN(urn))
-		if r.Custom {
-			custom[engineURN(urn)] = r
+		all = append(all, engineURN(r.URN))
+		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") {
+			custom[engineURN(r.URN)] = r
 		}
 	}
 	sort.Strings(all)
 	return all, custom
-}
-
-// inHostLayer: r is a host-layer component or one of its descendants.
-func inHostLayer(p *plan.Plan, r *plan.Resource) bool {
-	for q := r; q != nil; q = p.Get(q.Parent) {
-		if hostLayerTypes[q.Type] {
-			return true
-		}
-	}
-	return false
 }
 
 // hostSnapshot is what "the host as it was" means here: checksums of every

@@ -3,15 +3,21 @@
 # stdin (the password is never in a staged file, the command text or argv).
 family="$(os_family)"
 if [ "$ACTION" = delete ]; then
-	if systemctl is-active --quiet keepalived || systemctl is-enabled --quiet keepalived 2>/dev/null; then
-		systemctl disable --now keepalived
+	# Release the VIP first; remove_staged then puts the conf, the
+	# sysctl and the unit's enabled/active state back as they were
+	# (hosts set up before those records existed: disabled).
+	if systemctl is-active --quiet keepalived; then
+		systemctl stop keepalived
 		mark_changed
 	fi
-	rm -f "$CONF"
+	[ -e "$RESTORE_DIR/unit-keepalived" ] || ! systemctl is-enabled --quiet keepalived 2>/dev/null || systemctl disable keepalived >/dev/null 2>&1
+	restore_file "$CONF"
 	remove_staged
 	finish
 	exit 0
 fi
+# Before the package (whose install may enable it): how the unit was.
+record_unit keepalived
 if ! command -v keepalived >/dev/null 2>&1; then
 	case "$family" in
 	debian)
@@ -33,6 +39,7 @@ conf="$(<"$CONF_TEMPLATE")"
 conf="${conf//@AUTH_PASS@/$pass}"
 reload=0
 if [ ! -f "$CONF" ] || [ "$(<"$CONF")" != "$conf" ]; then
+	record_file "$CONF"
 	tmp="$(mktemp "$CONF.XXXXXX")"
 	printf '%s\n' "$conf" >"$tmp"
 	chmod 0600 "$tmp"

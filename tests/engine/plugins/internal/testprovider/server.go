@@ -44,6 +44,8 @@ type Provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 	Name, Version string
 	Types         map[string]Type
+	// Fallback, when set, serves the types not in Types.
+	Fallback Type
 	host          *provider.HostClient
 }
 
@@ -70,6 +72,9 @@ func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 
 func (p *Provider) typ(urn string) (Type, error) {
 	t, ok := p.Types[string(resource.URN(urn).Type())]
+	if !ok && p.Fallback != nil {
+		return p.Fallback, nil
+	}
 	if !ok {
 		return nil, fmt.Errorf("%s: unknown resource type %s", p.Name, resource.URN(urn).Type())
 	}
