@@ -44,10 +44,8 @@ func Apply(ctx *pulumi.Context, t Target, s Step, o Options, opts ...pulumi.Reso
 		return nil, err
 	}
 	prefix := t.Node + "-" + s.Name
-	prepare, cleanup := b.Prepare, "rm -rf "+b.Dir
+	prepare, cleanup := b.PrepareAs(t.Sudo), "rm -rf "+b.Dir
 	if t.Sudo {
-		// The SSH user owns the staging directory so CopyToRemote can write it.
-		prepare = "sudo -n " + prepare + ` && sudo -n chown "$(id -un)" ` + b.Dir
 		cleanup = "sudo -n " + cleanup
 	}
 	stage, err := remote.NewCommand(ctx, prefix+"-stage", &remote.CommandArgs{

@@ -61,6 +61,16 @@ type Bundle struct {
 	Delete string
 }
 
+// PrepareAs is Prepare for a non-root SSH user with sudo: the parents stay
+// root's but traversable (0711, not listable), the step's directory is the
+// user's so CopyToRemote (SFTP, as that user) can write into it.
+func (b Bundle) PrepareAs(sudo bool) string {
+	if !sudo {
+		return b.Prepare
+	}
+	return fmt.Sprintf(`sudo -n install -d -m 0711 %s %s && sudo -n install -d -m 0700 -o "$(id -un)" %s`, path.Dir(StateDir), StateDir, b.Dir)
+}
+
 // Render produces the step's staging bundle. It is pure: same step, same bundle.
 func (s Step) Render() (Bundle, error) {
 	if s.Name == "" || strings.ContainsAny(s.Name, "/ ") {
@@ -70,7 +80,7 @@ func (s Step) Render() (Bundle, error) {
 	files := append([]File(nil), s.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var list strings.Builder
-	b := Bundle{Dir: dir, Prepare: fmt.Sprintf("install -d -m 0700 %s %s %s", path.Dir(StateDir), StateDir, dir)}
+	b := Bundle{Dir: dir, Prepare: fmt.Sprintf("install -d -m 0711 %s %s && install -d -m 0700 %s", path.Dir(StateDir), StateDir, dir)}
 	for _, f := range files {
 		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
 			return Bundle{}, fmt.Errorf("step %s: file path %q must be absolute and clean", s.Name, f.Path)

@@ -69,7 +69,7 @@ func TestRender_StagingIsFlat(t *testing.T) {
 			t.Errorf("%s is not directly in %s", f.RemotePath, b.Dir)
 		}
 	}
-	if b.Prepare != "install -d -m 0700 /var/lib/k3s-onprem /var/lib/k3s-onprem/steps /var/lib/k3s-onprem/steps/k" {
+	if b.Prepare != "install -d -m 0711 /var/lib/k3s-onprem /var/lib/k3s-onprem/steps && install -d -m 0700 /var/lib/k3s-onprem/steps/k" {
 		t.Errorf("prepare: %q", b.Prepare)
 	}
 }
