@@ -46,7 +46,7 @@ type Provider struct {
 	Types         map[string]Type
 	// Fallback, when set, serves the types not in Types.
 	Fallback Type
-	host          *provider.HostClient
+	host     *provider.HostClient
 }
 
 // Main runs the plugin: prints its port and serves until the engine stops it.
