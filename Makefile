@@ -13,11 +13,12 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/tests/')
 
 all: lint test
 
-## test: every tier (unit, golden, graph, policy, real API server, lab hosts).
+## test: every tier (unit, golden, graph, policy, real API server, lab hosts,
+## the real Pulumi engine).
 test: lint real-prereqs
 	$(GO) test -count=1 $(UNIT_PKGS)
 	$(MAKE) fuzz
-	$(GO) test -count=1 -v -timeout 75m ./tests/...
+	$(GO) test -count=1 -v -timeout 75m -tags engine ./tests/...
 
 ## unit: tiers 1-3 only (no root needed).
 unit:
@@ -36,16 +37,15 @@ engine:
 	bash tests/lab/rootfs.sh && bash tests/engine/build.sh
 	$(GO) test -tags engine -count=1 -v -timeout 40m ./tests/engine/
 
-## real: tiers 4-5 only.
+## real: tiers 4-7 only.
 real: real-prereqs
-	$(GO) test -count=1 -v -timeout 75m ./tests/...
+	$(GO) test -count=1 -v -timeout 75m -tags engine ./tests/...
 
-## real-prereqs: build the cached kube-apiserver/etcd and the lab rootfs (root
-## only). The engine tier (tests/engine, build tag engine) is not in `make test`
-## until it passes; `make engine` builds its CLI and plugins and runs it.
+## real-prereqs: build the cached kube-apiserver/etcd, the lab rootfs and the
+## engine tier's Pulumi CLI and test plugins (root only).
 real-prereqs:
 	@if [ "$$(id -u)" = 0 ]; then \
-		bash tests/lab/rootfs.sh && bash tests/realapi/build.sh; \
+		bash tests/lab/rootfs.sh && bash tests/realapi/build.sh && bash tests/engine/build.sh; \
 	else \
 		echo "real-prereqs: not root; the real API server and lab tiers will skip"; \
 	fi
@@ -53,7 +53,9 @@ real-prereqs:
 lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags engine ./tests/engine/...
 	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags engine ./tests/engine/...
 	$(ACTIONLINT) .github/workflows/*.yml
 
 tools:

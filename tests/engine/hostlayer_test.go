@@ -129,6 +129,9 @@ func hostLayer(t *testing.T, p *plan.Plan) (all []string, custom map[string]*pla
 // firewalld's zones and the kernel settings the host steps touch.
 const hostSnapshot = `set -u
 find /etc /usr/local /var/lib/k3s-onprem -xdev \( -type f -o -type l \) 2>/dev/null | sort | while read -r f; do
+	# A symlink is its target (/etc/mtab -> /proc/self/mounts would
+	# otherwise hash the mount table, which a user's login changes).
+	if [ -L "$f" ]; then printf 'link %s -> %s\n' "$f" "$(readlink "$f")"; continue; fi
 	printf '%s %s\n' "$(sha256sum < "$f" 2>/dev/null | cut -c1-16)" "$f"
 done
 systemctl list-unit-files --state=enabled --no-legend --no-pager | awk '{print "enabled " $1}'
@@ -173,7 +176,7 @@ func snapshotDiff(a, b map[string]string) []string {
 // client keeps one connection open, so reading the count adds none.
 func sshLogins(t *testing.T, lab *labhost.Lab, host string) int {
 	t.Helper()
-	out := strings.TrimSpace(lab.MustRun(t, host, `journalctl -q --no-pager -o cat -t sshd -t sshd-session | grep -c '^Accepted ' || true`))
+	out := strings.TrimSpace(lab.MustRun(t, host, `journalctl -q --no-pager -o cat -t sshd -t sshd-session | grep -c '^Accepted publickey ' || true`))
 	var n int
 	if _, err := fmt.Sscan(out, &n); err != nil {
 		t.Fatalf("%s: login count %q: %v", host, out, err)

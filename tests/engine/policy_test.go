@@ -130,11 +130,12 @@ func TestEngine_PolicyPackPreview(t *testing.T) {
 		}
 		s := newStack(t, ctx, "weak", cfg, map[string]string{stacks.KeySSHPrivateKey: key})
 		rec := newRecorder()
-		_, err := s.Preview(ctx, optpreview.PolicyPacks(pack), optpreview.EventStreams(rec.ch))
+		res, err := s.Preview(ctx, optpreview.PolicyPacks(pack), optpreview.EventStreams(rec.ch))
 		rec.wait()
 		if err == nil {
 			t.Fatal("preview of a stack with unpinned host keys passed the policy pack")
 		}
+		writeCapture(t, "preview-weak.txt", res.StdOut+err.Error())
 		var msgs []string
 		for _, p := range rec.policy {
 			if p.EnforcementLevel == "mandatory" && p.PolicyName == "ssh-host-key-pinned" {
