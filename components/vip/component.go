@@ -93,9 +93,10 @@ func Steps(args *Args) ([]hoststep.Step, error) {
 		return nil, err
 	}
 	var steps []hoststep.Step
-	for _, m := range args.Members {
+	for i, m := range args.Members {
 		c := KeepalivedConfig{
 			RouterID:        m.Target.Node,
+			Priority:        MemberPriority(i),
 			Interface:       args.Interface,
 			VirtualRouterID: args.VirtualRouterID,
 			VIP:             args.Address,
@@ -114,6 +115,10 @@ func Steps(args *Args) ([]hoststep.Step, error) {
 		if err != nil {
 			return nil, err
 		}
+		dropIn, err := RenderDropIn(c)
+		if err != nil {
+			return nil, err
+		}
 		steps = append(steps, hoststep.Step{
 			Name:   StepName,
 			Script: keepalivedScript,
@@ -121,8 +126,9 @@ func Steps(args *Args) ([]hoststep.Step, error) {
 				{Path: ConfTemplatePath, Mode: 0o600, Content: conf},
 				{Path: CheckScriptPath, Mode: 0o700, Content: check},
 				{Path: SysctlPath, Mode: 0o644, Content: RenderSysctl()},
+				{Path: DropInPath, Mode: 0o644, Content: dropIn},
 			},
-			Vars: map[string]string{"CONF": ConfPath, "CONF_TEMPLATE": ConfTemplatePath, "CHECK_SCRIPT": CheckScriptPath, "SYSCTL_FILE": SysctlPath},
+			Vars: map[string]string{"CONF": ConfPath, "CONF_TEMPLATE": ConfTemplatePath, "CHECK_SCRIPT": CheckScriptPath, "SYSCTL_FILE": SysctlPath, "DROP_IN": DropInPath},
 		})
 	}
 	return steps, nil

@@ -24,6 +24,9 @@ func TestGolden_Keepalived(t *testing.T) {
 			t.Fatal(err)
 		}
 		golden.Assert(t, "keepalived-"+name+".conf", steps[0].Files[0].Content)
+		if name == "multicast" {
+			golden.Assert(t, "keepalived-dropin.conf", steps[0].Files[3].Content)
+		}
 	}
 	check, err := RenderCheckScript(6443)
 	if err != nil {

@@ -60,13 +60,17 @@ record_file() {
 # file is restored from its record or removed, then the recorded sysctl
 # values and unit states are put back and the records dropped.
 remove_staged() {
-	local mode staged path
+	local mode staged path units=0
 	if [ -f "$STEP_DIR/files.list" ]; then
 		while read -r mode staged path; do
 			[ -n "$path" ] || continue
 			restore_file "$path"
+			case "$path" in /etc/systemd/*) units=1 ;; esac
 		done <"$STEP_DIR/files.list"
 	fi
+	# A unit file or drop-in went: systemd must see that before any unit
+	# is put back.
+	[ "$units" = 0 ] || systemctl daemon-reload
 	restore_sysctls
 	restore_units
 	forget_records

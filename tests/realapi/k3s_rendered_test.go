@@ -22,50 +22,12 @@ import (
 // kube-apiserver-arg, including the audit webhook to Falco,
 // kube-controller-manager-arg, secrets-encryption, service and cluster
 // CIDRs, plus the files those args name) and checks the security claims
-// against it. Unlike TestHardenedServer, nothing here is hand-written: if
-// the renderer emits a flag or file the apiserver rejects, this fails.
+// against it, with one configured exemption to prove
+// podSecurity.exemptNamespaces reaches the admission config (prod itself
+// has none). If the renderer emits a flag or file the apiserver rejects,
+// this fails.
 func TestK3sRenderedServer(t *testing.T) {
-	spec, err := stacks.DecodeStackFile("../..", "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cluster, err := stacks.K3sClusterConfig(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The renderer keys flags on the minor version; render for the
-	// Kubernetes version the harness actually runs.
-	cluster.Version = apiserver.KubeVersion() + "+k3s1"
-	// One configured exemption, to prove podSecurity.exemptNamespaces
-	// reaches the admission config (prod itself has none).
-	cluster.PodSecurity.Exemptions = append(cluster.PodSecurity.Exemptions,
-		k3s.Exemption{Namespace: "metallb-system", Reason: "MetalLB speakers need hostNetwork and NET_RAW"})
-	cfg, err := k3s.BuildConfig(cluster, k3s.NodeConfig{Name: "server-0", Role: k3s.RoleServer, InternalAddress: "192.168.122.11", InternalInterface: "eth1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	args, files, err := k3s.ServerAPIServerArgs(cluster)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The two exports must agree, or this test would check something
-	// other than what config.yaml deploys.
-	if !reflect.DeepEqual(args, cfg.KubeAPIServerArg) {
-		t.Fatalf("ServerAPIServerArgs and config.yaml disagree:\n%q\n%q", args, cfg.KubeAPIServerArg)
-	}
-	if !cfg.SecretsEncryption {
-		t.Error("server config.yaml does not turn on secrets-encryption")
-	}
-
-	srv := apiserver.Start(t, apiserver.Options{
-		ExtraArgs:             cfg.KubeAPIServerArg,
-		Files:                 files,
-		NoSecretsEncryption:   !cfg.SecretsEncryption,
-		ServiceCIDR:           cfg.ServiceCIDR,
-		ClusterCIDR:           cfg.ClusterCIDR,
-		WithControllerManager: true,
-		ControllerManagerArgs: cfg.KubeControllerManagerArg,
-	})
+	srv := apiserver.Start(t, renderedProdOptions(t, k3s.Exemption{Namespace: "metallb-system", Reason: "MetalLB speakers need hostNetwork and NET_RAW"}))
 	t.Logf("kube-apiserver %s", strings.Join(srv.Args(), " "))
 	admin := kubernetes.NewForConfigOrDie(srv.RESTConfig())
 
@@ -151,4 +113,51 @@ func TestK3sRenderedServer(t *testing.T) {
 			t.Errorf("pod create audited at %q, want it audited", pod.Level)
 		}
 	})
+}
+
+// renderedProdOptions are the kube-apiserver options of a prod server as
+// components/k3s renders them (config.yaml's kube-apiserver-arg,
+// kube-controller-manager-arg, secrets-encryption, service and cluster
+// CIDRs, plus the files those args name), with extra PSA exemptions. What
+// k3s itself adds comes from the harness's one emulation table
+// (apiserver/args.go, k3sAPIServerDefaults).
+func renderedProdOptions(t *testing.T, exemptions ...k3s.Exemption) apiserver.Options {
+	t.Helper()
+	spec, err := stacks.DecodeStackFile("../..", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster, err := stacks.K3sClusterConfig(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The renderer keys flags on the minor version; render for the
+	// Kubernetes version the harness actually runs.
+	cluster.Version = apiserver.KubeVersion() + "+k3s1"
+	cluster.PodSecurity.Exemptions = append(cluster.PodSecurity.Exemptions, exemptions...)
+	cfg, err := k3s.BuildConfig(cluster, k3s.NodeConfig{Name: "server-0", Role: k3s.RoleServer, InternalAddress: "192.168.122.11", InternalInterface: "eth1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, files, err := k3s.ServerAPIServerArgs(cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The two exports must agree, or the test would check something
+	// other than what config.yaml deploys.
+	if !reflect.DeepEqual(args, cfg.KubeAPIServerArg) {
+		t.Fatalf("ServerAPIServerArgs and config.yaml disagree:\n%q\n%q", args, cfg.KubeAPIServerArg)
+	}
+	if !cfg.SecretsEncryption {
+		t.Error("server config.yaml does not turn on secrets-encryption")
+	}
+	return apiserver.Options{
+		ExtraArgs:             cfg.KubeAPIServerArg,
+		Files:                 files,
+		NoSecretsEncryption:   !cfg.SecretsEncryption,
+		ServiceCIDR:           cfg.ServiceCIDR,
+		ClusterCIDR:           cfg.ClusterCIDR,
+		WithControllerManager: true,
+		ControllerManagerArgs: cfg.KubeControllerManagerArg,
+	}
 }

@@ -49,17 +49,22 @@ func BenchmarkResponderRealAPI(b *testing.B) {
 				ns := fmt.Sprintf("bench-%d-%d", rate, round)
 				createNamespace(b, env.admin, ns, nil)
 				uids := createPodsWithUIDs(b, env.admin, ns, "direct", n)
-				viaDelete = append(viaDelete, offer(b, rate, n, func(i int) bool {
+				viaDelete = append(viaDelete, offer(b, rate, n, func(i int) error {
 					uid := uids[i].uid
-					err := bare.CoreV1().Pods(ns).Delete(context.Background(), uids[i].name, metav1.DeleteOptions{
+					return bare.CoreV1().Pods(ns).Delete(context.Background(), uids[i].name, metav1.DeleteOptions{
 						GracePeriodSeconds: ptr.To(int64(0)), Preconditions: &metav1.Preconditions{UID: &uid},
 					})
-					return err == nil
 				})...)
 				uids = createPodsWithUIDs(b, env.admin, ns, "attacked", n)
-				viaResponder = append(viaResponder, offer(b, rate, n, func(i int) bool {
+				viaResponder = append(viaResponder, offer(b, rate, n, func(i int) error {
 					code, body, err := env.tryPost(eventUID("Terminal shell in container", "Notice", ns, uids[i].name, string(uids[i].uid)))
-					return err == nil && code == http.StatusOK && body["outcome"] == string(responder.StatusActed)
+					if err != nil {
+						return err
+					}
+					if code != http.StatusOK || body["outcome"] != string(responder.StatusActed) {
+						return fmt.Errorf("responder answered %d %v", code, body)
+					}
+					return nil
 				})...)
 				if left := podUIDsTB(b, env.admin, ns); left != 0 {
 					b.Fatalf("%d pods survived", left)
@@ -84,11 +89,16 @@ type podUID struct {
 }
 
 // offer calls do(i) for i in [0,n) at rate per second, each in its own
-// goroutine, and returns every call's duration; a failed call fails b.
-func offer(b *testing.B, rate, n int, do func(i int) bool) []time.Duration {
+// goroutine, and returns every call's duration; a failed call fails b
+// (every failure is logged with its error).
+func offer(b *testing.B, rate, n int, do func(i int) error) []time.Duration {
 	b.Helper()
 	lat := make([]time.Duration, n)
-	failed := make(chan int, n)
+	type failure struct {
+		i   int
+		err error
+	}
+	failed := make(chan failure, n)
 	var wg sync.WaitGroup
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
@@ -98,17 +108,24 @@ func offer(b *testing.B, rate, n int, do func(i int) bool) []time.Duration {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			ok := do(i)
+			err := do(i)
 			lat[i] = time.Since(start)
-			if !ok {
-				failed <- i
+			if err != nil {
+				failed <- failure{i, err}
 			}
 		}()
 	}
 	wg.Wait()
 	close(failed)
-	for i := range failed {
-		b.Fatalf("call %d failed", i)
+	nfailed := 0
+	for f := range failed {
+		if nfailed < 5 {
+			b.Errorf("call %d: %v", f.i, f.err)
+		}
+		nfailed++
+	}
+	if nfailed > 0 {
+		b.Fatalf("%d of %d calls failed", nfailed, n)
 	}
 	return lat
 }

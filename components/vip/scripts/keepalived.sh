@@ -31,6 +31,7 @@ if ! command -v keepalived >/dev/null 2>&1; then
 	mark_changed
 fi
 install_staged
+staged_changed "$DROP_IN" && systemctl daemon-reload
 apply_sysctl_file "$SYSCTL_FILE"
 pass=""
 IFS= read -r pass || true

@@ -11,9 +11,11 @@ import (
 )
 
 // VIPWatch records every add and delete of one address on every host, as
-// the kernel reports them (netlink, `ip -o monitor address` in each host's
-// network namespace), so two holders at any moment are seen, not sampled.
-// Events are stamped when read; the monitors run on this machine's clock.
+// the kernel reports them (netlink, `ip -ts -o monitor address` in each
+// host's network namespace), so two holders at any moment are seen, not
+// sampled. Each event carries the time its monitor received it (ip's own
+// timestamp, microseconds, taken right after the netlink read; every
+// namespace shares this machine's clock), not the time the test read it.
 type VIPWatch struct {
 	vip    string
 	mu     sync.Mutex
@@ -36,7 +38,7 @@ func (l *Lab) WatchVIP(vip string) (*VIPWatch, error) {
 	}
 	w := &VIPWatch{vip: vip}
 	for _, h := range l.Hosts {
-		cmd := exec.Command("ip", "-n", h.Netns, "-o", "monitor", "address")
+		cmd := exec.Command("ip", "-n", h.Netns, "-ts", "-o", "monitor", "address")
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			w.Stop()
@@ -52,16 +54,30 @@ func (l *Lab) WatchVIP(vip string) (*VIPWatch, error) {
 			defer w.wg.Done()
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
-				now := time.Now()
-				if add, ok := parseAddrEvent(sc.Text(), vip); ok {
+				at, line := splitTimestamp(sc.Text())
+				if add, ok := parseAddrEvent(line, vip); ok {
 					w.mu.Lock()
-					w.events = append(w.events, VIPEvent{At: now, Host: name, Add: add})
+					w.events = append(w.events, VIPEvent{At: at, Host: name, Add: add})
 					w.mu.Unlock()
 				}
 			}
 		}(h.Name)
 	}
 	return w, nil
+}
+
+// splitTimestamp takes the "[2006-01-02T15:04:05.000000]" prefix that
+// `ip -ts` puts on each event (local time); without one the event is
+// stamped now.
+func splitTimestamp(line string) (time.Time, string) {
+	if rest, ok := strings.CutPrefix(line, "["); ok {
+		if ts, after, ok := strings.Cut(rest, "]"); ok {
+			if at, err := time.ParseInLocation("2006-01-02T15:04:05.000000", ts, time.Local); err == nil {
+				return at, strings.TrimSpace(after)
+			}
+		}
+	}
+	return time.Now(), line
 }
 
 // parseAddrEvent reads one `ip -o monitor address` line: "N: eth0 inet
@@ -112,20 +128,27 @@ func VIPOverlap(events []VIPEvent) (overlaps []string, handovers int, minGap tim
 	held := map[string]bool{}
 	var lastDel time.Time
 	var lastDelHost string
+	var overlapStart time.Time
+	var overlapWhat string
 	minGap = -1
 	for _, e := range events {
 		if !e.Add {
 			delete(held, e.Host)
 			lastDel, lastDelHost = e.At, e.Host
+			if !overlapStart.IsZero() && len(held) <= 1 {
+				overlaps = append(overlaps, fmt.Sprintf("%s for %s", overlapWhat, e.At.Sub(overlapStart)))
+				overlapStart = time.Time{}
+			}
 			continue
 		}
-		if len(held) > 0 && !held[e.Host] {
+		if len(held) > 0 && !held[e.Host] && overlapStart.IsZero() {
 			var others []string
 			for h := range held {
 				others = append(others, h)
 			}
 			sort.Strings(others)
-			overlaps = append(overlaps, fmt.Sprintf("%s: %s added the VIP while %v held it", e.At.Format("15:04:05.000000"), e.Host, others))
+			overlapStart = e.At
+			overlapWhat = fmt.Sprintf("%s: %s added the VIP while %v held it", e.At.Format("15:04:05.000000"), e.Host, others)
 		}
 		if !lastDel.IsZero() && lastDelHost != e.Host && len(held) == 0 {
 			handovers++
@@ -134,6 +157,9 @@ func VIPOverlap(events []VIPEvent) (overlaps []string, handovers int, minGap tim
 			}
 		}
 		held[e.Host] = true
+	}
+	if !overlapStart.IsZero() {
+		overlaps = append(overlaps, overlapWhat+" until the end of the watch")
 	}
 	return overlaps, handovers, minGap
 }
