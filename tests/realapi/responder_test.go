@@ -111,7 +111,12 @@ func startResponder(t testing.TB, srv *apiserver.Server, mod func(*responder.Con
 	t.Cleanup(hs.Close)
 	c := hs.Client()
 	c.Timeout = 30 * time.Second
+	// A sender that reuses its connections and keeps them under the
+	// responder's per-source cap (connections.perSource, default 128): at
+	// the cap the responder displaces the oldest connection that has not
+	// sent a request, which under a burst is the sender's own handshake.
 	c.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	c.Transport.(*http.Transport).MaxConnsPerHost = 100
 	return &responderEnv{admin: admin, url: hs.URL + responder.WebhookPath, http: c, rest: rc}
 }
 
