@@ -1,5 +1,7 @@
 package stacks
 
+import "k3s-onprem/components/responder"
+
 // Defaults applied by ApplyDefaults; the one place they live. Pulumi.yaml
 // documents the same values.
 const (
@@ -12,7 +14,7 @@ const (
 	DefaultVirtualRouterID = 51
 	DefaultReleaseURL      = "https://github.com/k3s-io/k3s/releases/download"
 	DefaultFalcoVersion    = "0.42.1"
-	DefaultResponderPort   = 2801
+	DefaultResponderPort   = responder.DefaultPort
 	DefaultIngressReplicas = 2
 )
 

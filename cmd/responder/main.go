@@ -44,7 +44,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key (PEM) (required)")
 	fs.StringVar(&f.secretFile, "secret-file", "", "file holding the shared bearer secret (required; mode 0600)")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the responder's ServiceAccount (required)")
-	fs.StringVar(&f.listen, "listen", ":2801", "address to listen on")
+	fs.StringVar(&f.listen, "listen", fmt.Sprintf(":%d", responder.DefaultPort), "address to listen on")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}

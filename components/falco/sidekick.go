@@ -11,7 +11,10 @@ import (
 const (
 	Namespace           = "falco"
 	SidekickReleaseName = "falcosidekick"
-	SidekickPort        = 2801
+	// SidekickPort is falcosidekick's own listen port (its chart's
+	// default); that the responder's default is the same number is a
+	// coincidence, they run on different hosts' addresses.
+	SidekickPort = 2801
 	// responderCAMount is where the responder's CA is mounted in sidekick.
 	responderCAMount = "/etc/k3s-onprem/responder-ca"
 	// ResponderCAConfigMap holds the responder's CA certificate (public).

@@ -19,7 +19,7 @@ import (
 
 // Defaults.
 const (
-	DefaultPort      = 2801
+	DefaultPort      = core.DefaultPort
 	DefaultNamespace = "falco-responder"
 	// secretLength is the shared secret's length; letters and digits only,
 	// so it survives a header, a YAML value and a shell read unquoted.

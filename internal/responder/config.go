@@ -13,6 +13,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// DefaultPort is the responder's HTTPS port: the one place it is declared
+// (the component, the stack defaults and the command's -listen default
+// read it).
+const DefaultPort = 2801
+
 //go:embed default.yaml
 var defaultYAML []byte
 
