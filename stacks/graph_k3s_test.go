@@ -29,7 +29,9 @@ func mustCmd(t *testing.T, p *plan.Plan, name string) *plan.Resource {
 func copiedFile(t *testing.T, p *plan.Plan, step, hostPath string) string {
 	t.Helper()
 	for _, r := range p.OfType("command:remote:CopyToRemote") {
-		if !strings.HasPrefix(r.Name, step+"-copy-") {
+		// Uploads (binaries, file assets) are not staged text files; the
+		// copies register concurrently, so their order is not fixed.
+		if !strings.HasPrefix(r.Name, step+"-copy-") || strings.HasPrefix(r.Name, step+"-copy-upload-") {
 			continue
 		}
 		path, content, err := plan.CopiedFile(r)
