@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -43,8 +44,12 @@ func runResponder(t *testing.T) (*plan.Plan, map[string]string) {
 	t.Helper()
 	outs := map[string]string{}
 	var mu sync.Mutex // ApplyT callbacks run on their own goroutines
+	// The component's outputs are not joined to the run, so their
+	// callbacks may still be pending when plan.Run returns: wait for both.
+	var applied sync.WaitGroup
+	applied.Add(2)
 	set := func(k string) func(string) string {
-		return func(v string) string { mu.Lock(); defer mu.Unlock(); outs[k] = v; return v }
+		return func(v string) string { mu.Lock(); defer mu.Unlock(); outs[k] = v; applied.Done(); return v }
 	}
 	p, err := plan.Run("k3s-onprem", "test", nil, nil, func(ctx *pulumi.Context) error {
 		prov, err := kubernetes.NewProvider(ctx, "k3s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("mock")})
@@ -76,6 +81,13 @@ func runResponder(t *testing.T) (*plan.Plan, map[string]string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { applied.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the component's outputs never resolved")
 	}
 	mu.Lock()
 	defer mu.Unlock()
