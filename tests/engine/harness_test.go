@@ -99,6 +99,9 @@ func newStack(t *testing.T, ctx context.Context, name string, config map[string]
 	proj.Backend = &workspace.ProjectBackend{URL: "file://" + backend}
 	env := map[string]string{
 		"PULUMI_CONFIG_PASSPHRASE": passphrase,
+		// The workspace's own backend: an operator's PULUMI_BACKEND_URL
+		// (the Makefile exports one) would win over the project's.
+		"PULUMI_BACKEND_URL": "file://" + backend,
 		// The test plugins are found on PATH (ambient plugins); nothing
 		// may be downloaded.
 		"PATH":                     dir + string(os.PathListSeparator) + os.Getenv("PATH"),

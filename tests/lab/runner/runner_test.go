@@ -41,7 +41,7 @@ func TestApply_RunsEveryStepAfterItsFiles(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, run := range f.runs {
-		if strings.HasPrefix(run, "10.203.0.11: install -d -m 0700 /var/lib/k3s-onprem ") {
+		if strings.HasPrefix(run, "10.203.0.11: install -d -m 0711 /var/lib/k3s-onprem ") {
 			continue // a step's staging directory
 		}
 		if !strings.HasPrefix(run, "10.203.0.11: bash /var/lib/k3s-onprem/steps/") {
