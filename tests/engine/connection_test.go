@@ -37,7 +37,7 @@ chmod 440 /etc/sudoers.d/deploy
 func TestEngine_ConnectionAsConfigured(t *testing.T) {
 	requireRoot(t)
 	requireEngine(t)
-	const bastionAddr, serverAddr = "10.203.0.5", "10.203.0.11"
+	bastionAddr, serverAddr := labNet+".5", labNodes[0].addr
 	lab := labhost.Start(t, []labhost.HostSpec{
 		{Name: "bastion", Addresses: []string{bastionAddr}},
 		{Name: "dev-server-1", Addresses: []string{serverAddr}},
@@ -115,7 +115,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 			// sshd's "Accepted key ... found at" line of the same login
 		case strings.Contains(l, " for "+deployUser+" from "+bastionAddr+" "):
 			fromBastion++
-		case strings.Contains(l, " from 10.203.0.1 "):
+		case strings.Contains(l, " from "+labNet+".1 "):
 			// the lab's own root session from the root namespace
 		case l != "":
 			t.Errorf("login not through the bastion as %s: %s", deployUser, l)

@@ -22,13 +22,17 @@ const labStackName = "lab"
 // labNode is one lab host of the 3-server + 1-agent stack.
 type labNode struct{ name, role, addr string }
 
-// labNodes are the committed dev stack's nodes and addresses
-// (Pulumi.dev.yaml, network 10.203.0.0/24).
+// labNet is the engine tier's lab network. It is not the dev stack's
+// 10.203.0.0/24, which tests/lab uses, so both packages' labs can run at
+// once (a lab network is locked by one lab at a time).
+const labNet = "10.211.0"
+
+// labNodes are the committed dev stack's nodes, on labNet.
 var labNodes = []labNode{
-	{"dev-server-1", stacks.RoleServer, "10.203.0.11"},
-	{"dev-server-2", stacks.RoleServer, "10.203.0.12"},
-	{"dev-server-3", stacks.RoleServer, "10.203.0.13"},
-	{"dev-agent-1", stacks.RoleAgent, "10.203.0.21"},
+	{"dev-server-1", stacks.RoleServer, labNet + ".11"},
+	{"dev-server-2", stacks.RoleServer, labNet + ".12"},
+	{"dev-server-3", stacks.RoleServer, labNet + ".13"},
+	{"dev-agent-1", stacks.RoleAgent, labNet + ".21"},
 }
 
 // stopAfter is the line of the engine tier: the program's own stopAfter
@@ -55,6 +59,12 @@ func labConfig(t *testing.T, lab *labhost.Lab, nodes []labNode) map[string]any {
 	}
 	cfg[stacks.Project+":nodes"] = list
 	cfg[stacks.Project+":ssh"] = map[string]any{"user": "root"}
+	// The dev stack's addresses moved to labNet.
+	cfg[stacks.Project+":network"].(map[string]any)["internalCidr"] = labNet + ".0/24"
+	cfg[stacks.Project+":vip"].(map[string]any)["address"] = labNet + ".100"
+	pools := cfg[stacks.Project+":loadBalancer"].(map[string]any)["pools"].([]any)
+	pools[0].(map[string]any)["range"] = labNet + ".200-" + labNet + ".220"
+	pools[1].(map[string]any)["range"] = labNet + ".221-" + labNet + ".240"
 	// The mocked plan runs as stack "dev", the engine as "lab": a fixed
 	// cluster name keeps the component names (<clusterName>-vip) equal.
 	cfg[stacks.Project+":clusterName"] = "dev"
