@@ -37,7 +37,10 @@ chmod 440 /etc/sudoers.d/deploy
 func TestEngine_ConnectionAsConfigured(t *testing.T) {
 	requireRoot(t)
 	requireEngine(t)
-	bastionAddr, serverAddr := labNet+".5", labNodes[0].addr
+	// Its own network, so it runs beside the lifecycle test (t.Parallel).
+	const connNet = "10.212.0"
+	t.Parallel()
+	bastionAddr, serverAddr := connNet+".5", connNet+".11"
 	lab := labhost.Start(t, []labhost.HostSpec{
 		{Name: "bastion", Addresses: []string{bastionAddr}},
 		{Name: "dev-server-1", Addresses: []string{serverAddr}},
@@ -50,6 +53,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 	before := snapshot(t, lab, "dev-server-1")
 
 	cfg := labConfig(t, lab, labNodes[:1])
+	moveToNet(cfg, connNet)
 	cfg[stacks.Project+":stopAfter"] = "hosts"
 	cfg[stacks.Project+":ssh"] = map[string]any{
 		"user":    deployUser,
@@ -115,7 +119,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 			// sshd's "Accepted key ... found at" line of the same login
 		case strings.Contains(l, " for "+deployUser+" from "+bastionAddr+" "):
 			fromBastion++
-		case strings.Contains(l, " from "+labNet+".1 "):
+		case strings.Contains(l, " from "+connNet+".1 "):
 			// the lab's own root session from the root namespace
 		case l != "":
 			t.Errorf("login not through the bastion as %s: %s", deployUser, l)

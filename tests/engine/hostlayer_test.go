@@ -59,17 +59,27 @@ func labConfig(t *testing.T, lab *labhost.Lab, nodes []labNode) map[string]any {
 	}
 	cfg[stacks.Project+":nodes"] = list
 	cfg[stacks.Project+":ssh"] = map[string]any{"user": "root"}
-	// The dev stack's addresses moved to labNet.
-	cfg[stacks.Project+":network"].(map[string]any)["internalCidr"] = labNet + ".0/24"
-	cfg[stacks.Project+":vip"].(map[string]any)["address"] = labNet + ".100"
-	pools := cfg[stacks.Project+":loadBalancer"].(map[string]any)["pools"].([]any)
-	pools[0].(map[string]any)["range"] = labNet + ".200-" + labNet + ".220"
-	pools[1].(map[string]any)["range"] = labNet + ".221-" + labNet + ".240"
+	moveToNet(cfg, labNet)
 	// The mocked plan runs as stack "dev", the engine as "lab": a fixed
 	// cluster name keeps the component names (<clusterName>-vip) equal.
 	cfg[stacks.Project+":clusterName"] = "dev"
 	cfg[stacks.Project+":stopAfter"] = stopAfter
 	return cfg
+}
+
+// moveToNet puts the stack's addresses (nodes, internal CIDR, VIP, pools)
+// on the /24 net ("10.211.0"), keeping each host part.
+func moveToNet(cfg map[string]any, net string) {
+	host := func(a string) string { return a[strings.LastIndex(a, ".")+1:] }
+	for _, n := range cfg[stacks.Project+":nodes"].([]any) {
+		m := n.(map[string]any)
+		m["internalAddress"] = net + "." + host(m["internalAddress"].(string))
+	}
+	cfg[stacks.Project+":network"].(map[string]any)["internalCidr"] = net + ".0/24"
+	cfg[stacks.Project+":vip"].(map[string]any)["address"] = net + ".100"
+	pools := cfg[stacks.Project+":loadBalancer"].(map[string]any)["pools"].([]any)
+	pools[0].(map[string]any)["range"] = net + ".200-" + net + ".220"
+	pools[1].(map[string]any)["range"] = net + ".221-" + net + ".240"
 }
 
 // rawConfig is cfg as the program's offline loader takes it.

@@ -25,6 +25,7 @@ import (
 // command, a one-setting change, a node removal and a destroy, each
 // checked on the hosts.
 func TestEngine_HostLayerLifecycle(t *testing.T) {
+	t.Parallel() // its own lab network (labNet)
 	requireRoot(t)
 	requireEngine(t)
 	var specs []labhost.HostSpec

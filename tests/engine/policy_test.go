@@ -71,6 +71,7 @@ func devWithSecretKey(t *testing.T) map[string]any {
 // (host keys not pinned) is blocked by a mandatory violation whose message
 // is what the user sees.
 func TestEngine_PolicyPackPreview(t *testing.T) {
+	t.Parallel() // no lab hosts: runs beside the lab tests
 	requireEngine(t)
 	ctx := context.Background()
 	pack := buildPolicyPack(t)
