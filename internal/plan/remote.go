@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -20,6 +21,38 @@ func Unwrap(v resource.PropertyValue) resource.PropertyValue {
 			return v
 		}
 	}
+}
+
+// Plain turns a recorded property into plain Go data as a consumer of the
+// inputs gets it (a Helm chart, an API server): secrets by their value,
+// unknown outputs as nil, SDK-internal "__" keys dropped.
+func Plain(v resource.PropertyValue) any {
+	v = Unwrap(v)
+	switch {
+	case v.IsNull(), v.IsComputed():
+		return nil
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsNumber():
+		return v.NumberValue()
+	case v.IsString():
+		return v.StringValue()
+	case v.IsArray():
+		arr := []any{}
+		for _, e := range v.ArrayValue() {
+			arr = append(arr, Plain(e))
+		}
+		return arr
+	case v.IsObject():
+		m := map[string]any{}
+		for k, e := range v.ObjectValue() {
+			if !strings.HasPrefix(string(k), "__") {
+				m[string(k)] = Plain(e)
+			}
+		}
+		return m
+	}
+	return fmt.Sprintf("<unsupported %s>", v.TypeString())
 }
 
 // Str returns a (possibly secret) string input, or "" when absent.

@@ -2,14 +2,11 @@ package conformance
 
 import (
 	"encoding/json"
-	"fmt"
 	"path"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"k3s-onprem/components/k3s"
 	"k3s-onprem/internal/hoststep"
@@ -93,7 +90,7 @@ func renderConformanceStack(t *testing.T, stack, k3sVersion, falcoMode string) *
 		r.configs = append(r.configs, renderedK3sFile{node: node, role: role, path: hostPath, content: files[f]})
 	}
 	for _, rel := range p.OfType("kubernetes:helm.sh/v3:Release") {
-		values, _ := plainValue(rel.Inputs["values"]).(map[string]any)
+		values, _ := plan.Plain(rel.Inputs["values"]).(map[string]any)
 		r.releases = append(r.releases, renderedRelease{
 			name: rel.Name, chart: plan.Str(rel.Inputs, "chart"), version: plan.Str(rel.Inputs, "version"), values: values,
 		})
@@ -129,33 +126,4 @@ func sortedFileKeys(m map[string][]byte) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// plainValue turns a registered property into plain data as Helm gets it
-// (secrets by their value, unknown outputs as nil).
-func plainValue(v resource.PropertyValue) any {
-	v = plan.Unwrap(v)
-	switch {
-	case v.IsNull(), v.IsComputed():
-		return nil
-	case v.IsObject():
-		m := map[string]any{}
-		for k, e := range v.ObjectValue() {
-			m[string(k)] = plainValue(e)
-		}
-		return m
-	case v.IsArray():
-		var l []any
-		for _, e := range v.ArrayValue() {
-			l = append(l, plainValue(e))
-		}
-		return l
-	case v.IsString():
-		return v.StringValue()
-	case v.IsBool():
-		return v.BoolValue()
-	case v.IsNumber():
-		return v.NumberValue()
-	}
-	return fmt.Sprint(v)
 }

@@ -2,7 +2,6 @@ package realapi_test
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"k3s-onprem/components/k3s"
 	"k3s-onprem/internal/plan"
 	"k3s-onprem/stacks"
 	"k3s-onprem/tests/realapi/apiserver"
@@ -36,28 +34,7 @@ func TestPlannedClusterObjectsPassServerSideDryRun(t *testing.T) {
 		t.Fatalf("only %d Kubernetes objects in the prod plan", len(objs))
 	}
 
-	spec, err := stacks.DecodeStackFile("../..", "prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cluster, err := stacks.K3sClusterConfig(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cluster.Version = apiserver.KubeVersion() + "+k3s1"
-	cfg, err := k3s.BuildConfig(cluster, k3s.NodeConfig{Name: "server-1", Role: k3s.RoleServer, InternalAddress: "192.168.122.11", InternalInterface: "eth0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, files, err := k3s.ServerAPIServerArgs(cluster)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := apiserver.Start(t, apiserver.Options{
-		ExtraArgs: cfg.KubeAPIServerArg, Files: files, NoSecretsEncryption: !cfg.SecretsEncryption,
-		ServiceCIDR: cfg.ServiceCIDR, ClusterCIDR: cfg.ClusterCIDR,
-		WithControllerManager: true, ControllerManagerArgs: cfg.KubeControllerManagerArg,
-	})
+	srv := apiserver.Start(t, renderedProdOptions(t))
 	a := newApplier(t, srv.RESTConfig())
 	crds := metallbCRDs(t)
 	for _, c := range crds {
@@ -109,7 +86,7 @@ func plannedKubeObjects(t *testing.T, p *plan.Plan) []plannedObject {
 		if !r.Custom || !strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "kubernetes:helm.sh/") || strings.HasPrefix(r.Type, "pulumi:providers:") {
 			continue
 		}
-		obj, ok := plainValue(resource.NewObjectProperty(r.Inputs)).(map[string]any)
+		obj, ok := plan.Plain(resource.NewObjectProperty(r.Inputs)).(map[string]any)
 		if !ok {
 			t.Fatalf("%s: inputs are not an object", r.Name)
 		}
@@ -125,37 +102,6 @@ func plannedKubeObjects(t *testing.T, p *plan.Plan) []plannedObject {
 		out = append(out, plannedObject{name: r.Name, typ: r.Type, object: obj})
 	}
 	return out
-}
-
-// plainValue unwraps secrets and converts a property value to JSON-able Go
-// values. The mocks resolve every output, so nothing stays unknown.
-func plainValue(v resource.PropertyValue) any {
-	v = plan.Unwrap(v)
-	switch {
-	case v.IsNull():
-		return nil
-	case v.IsBool():
-		return v.BoolValue()
-	case v.IsNumber():
-		return v.NumberValue()
-	case v.IsString():
-		return v.StringValue()
-	case v.IsArray():
-		arr := []any{}
-		for _, e := range v.ArrayValue() {
-			arr = append(arr, plainValue(e))
-		}
-		return arr
-	case v.IsObject():
-		m := map[string]any{}
-		for k, e := range v.ObjectValue() {
-			if !strings.HasPrefix(string(k), "__") {
-				m[string(k)] = plainValue(e)
-			}
-		}
-		return m
-	}
-	return fmt.Sprintf("<unsupported %s>", v.TypeString())
 }
 
 // dryRunApply server-side applies an object with dryRun=All: the API
