@@ -17,13 +17,19 @@ var files embed.FS
 
 // Paths on the servers.
 const (
-	BinaryPath     = "/usr/local/bin/k3s-onprem-responder"
-	ConfigDir      = "/etc/k3s-onprem/responder"
-	ConfigPath     = ConfigDir + "/config.yaml"
-	CredentialDir  = ConfigDir + "/credentials"
-	UnitName       = "k3s-onprem-responder.service"
-	UnitPath       = "/etc/systemd/system/" + UnitName
-	PolicyPath     = "/etc/firewalld/policies/k3s-onprem-responder.xml"
+	BinaryPath    = "/usr/local/bin/k3s-onprem-responder"
+	ConfigDir     = "/etc/k3s-onprem/responder"
+	ConfigPath    = ConfigDir + "/config.yaml"
+	CredentialDir = ConfigDir + "/credentials"
+	UnitName      = "k3s-onprem-responder.service"
+	UnitPath      = "/etc/systemd/system/" + UnitName
+	// PolicyName is the firewalld policy (its file name). firewalld
+	// refuses names longer than 18 characters (max_policy_name_len in
+	// src/firewall/functions.py: the iptables chain length less its
+	// prefixes; "INVALID_NAME ... max is 18" from Debian bookworm's
+	// firewalld, found by TestLab_ResponderService).
+	PolicyName     = "k3s-responder"
+	PolicyPath     = "/etc/firewalld/policies/" + PolicyName + ".xml"
 	localAPIServer = "https://127.0.0.1:6443"
 	// ServiceUser runs the responder. A static system user (sysusers.d),
 	// so the token file can be given to it; the unit keeps DynamicUser's
@@ -149,7 +155,7 @@ func RenderToken(in TokenInput) (script, unit, timer, sysusers []byte, err error
 
 // RenderFirewallPolicy opens the responder port from the internal zone.
 func RenderFirewallPolicy(port int) ([]byte, error) {
-	return execute("firewalld-policy.xml.tmpl", map[string]any{"Port": port})
+	return execute("firewalld-policy.xml.tmpl", map[string]any{"Port": port, "Name": PolicyName})
 }
 
 // StepInput is one server's responder step.
@@ -222,6 +228,7 @@ func Step(in StepInput) (hoststep.Step, error) {
 			"TOKEN_PATH":      TokenPath,
 			"API_URL":         localAPIServer,
 			"PORT":            strconv.Itoa(in.Port),
+			"SERVICE_USER":    ServiceUser,
 		},
 	}, nil
 }

@@ -3,6 +3,7 @@ package responder
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +82,18 @@ func TestGolden_FirewallPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Assert(t, "k3s-onprem-responder.policy.xml", b)
+}
+
+// firewalld refuses a policy whose name is longer than 18 characters
+// (see PolicyName); the name is the file name and the <short> element.
+func TestFirewallPolicyNameFitsFirewalld(t *testing.T) {
+	const firewalldMaxPolicyName = 18
+	if len(PolicyName) > firewalldMaxPolicyName {
+		t.Errorf("policy name %q has %d characters, firewalld accepts %d", PolicyName, len(PolicyName), firewalldMaxPolicyName)
+	}
+	if filepath.Base(PolicyPath) != PolicyName+".xml" {
+		t.Errorf("policy file %s is not named after the policy %s", PolicyPath, PolicyName)
+	}
 }
 
 func TestGolden_Config(t *testing.T) {

@@ -8,11 +8,27 @@ ensure_running() {
 		mark_changed
 	fi
 }
+# firewalld turns IPv4 forwarding on for a zone that masquerades (and the
+# kernel then turns accept_redirects off) and never turns it back off: the
+# step keeps the host's value to put back on delete, unless a persistent
+# sysctl file (the kernel step's, for k3s) still asks for forwarding.
+FORWARD_RECORD="$RESTORE_DIR/ip_forward"
 if [ "$ACTION" = delete ]; then
+	was_forward="$(cat "$FORWARD_RECORD" 2>/dev/null || true)"
 	remove_staged
 	if systemctl is-active -q firewalld; then firewall-cmd -q --reload; fi
+	if [ -n "$was_forward" ] && [ "$(sysctl -n net.ipv4.ip_forward)" != "$was_forward" ] &&
+		! grep -qsE '^[[:space:]]*net\.ipv4\.ip_forward[[:space:]]*=[[:space:]]*1' /etc/sysctl.conf /etc/sysctl.d/*.conf; then
+		sysctl -q -w net.ipv4.ip_forward="$was_forward"
+		log "sysctl net.ipv4.ip_forward=$was_forward (as before the step)"
+		mark_changed
+	fi
 	finish
 	exit 0
+fi
+if [ ! -f "$FORWARD_RECORD" ]; then
+	install -d -m 0700 "$RESTORE_DIR"
+	sysctl -n net.ipv4.ip_forward >"$FORWARD_RECORD"
 fi
 if [ "${FIREWALL_BACKEND_IPTABLES:-0}" = 1 ] && grep -q '^FirewallBackend=nftables' /etc/firewalld/firewalld.conf; then
 	sed -i 's/^FirewallBackend=nftables/FirewallBackend=iptables/' /etc/firewalld/firewalld.conf

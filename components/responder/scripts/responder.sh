@@ -15,7 +15,12 @@ reload_firewall() {
 	fi
 }
 
+# USER_RECORD marks a service user this step created (delete removes it;
+# a user that existed before stays).
+USER_RECORD="$RESTORE_DIR/created-user"
 if [ "$ACTION" = delete ]; then
+	created_user=0
+	[ -e "$USER_RECORD" ] && created_user=1
 	for u in "$UNIT" "$TOKEN_TIMER"; do
 		if systemctl is-enabled --quiet "$u" 2>/dev/null || systemctl is-active --quiet "$u"; then
 			systemctl disable --now "$u" >/dev/null 2>&1
@@ -26,6 +31,13 @@ if [ "$ACTION" = delete ]; then
 	rm -rf "$CREDENTIAL_DIR" "$BINARY" "$TOKEN_DIR"
 	systemctl daemon-reload
 	reload_firewall
+	# Its files are gone with the directories above; nothing keeps its uid.
+	if [ "$created_user" = 1 ] && getent passwd "$SERVICE_USER" >/dev/null; then
+		userdel "$SERVICE_USER"
+		if getent group "$SERVICE_USER" >/dev/null; then groupdel "$SERVICE_USER"; fi
+		log "removed the responder's service user"
+		mark_changed
+	fi
 	finish
 	exit 0
 fi
@@ -61,6 +73,8 @@ staged_changed "$POLICY" && reload_firewall
 # The service user (and group) that may read the token; idempotent.
 if ! getent passwd "$SERVICE_USER" >/dev/null; then
 	systemd-sysusers "$SYSUSERS"
+	install -d -m 0700 "$RESTORE_DIR"
+	: >"$USER_RECORD"
 	log "created the responder's service user"
 	mark_changed
 fi
