@@ -50,7 +50,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 	}
 	ctx := context.Background()
 	key := string(lab.ClientKeyPEM())
-	before := snapshot(t, lab, "dev-server-1")
+	before := lab.Snapshot(t, "dev-server-1")
 
 	cfg := labConfig(t, lab, labNodes[:1])
 	moveToNet(cfg, connNet)
@@ -95,7 +95,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 		if d := sshLogins(t, lab, "dev-server-1") - logins; d != 0 {
 			t.Errorf("wrong host key, %s: %d logins reached the server", c.name, d)
 		}
-		if d := snapshotDiff(before, snapshot(t, lab, "dev-server-1")); len(d) > 0 {
+		if d := labhost.SnapshotDiff(before, lab.Snapshot(t, "dev-server-1")); len(d) > 0 {
 			t.Errorf("wrong host key, %s: the server changed:\n%s", c.name, strings.Join(d, "\n"))
 		}
 		t.Logf("wrong host key refused (%s); the user sees: %s", c.name, firstLine(err.Error(), c.want))
@@ -132,7 +132,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 	if out := lab.MustRun(t, "dev-server-1", `find /etc /usr/local /var/lib/k3s-onprem -xdev -user deploy 2>/dev/null | grep -v -e '^/etc/sudoers.d' -e '^/var/lib/k3s-onprem/steps/' || true`); strings.TrimSpace(out) != "" {
 		t.Errorf("files owned by %s outside the staging directories, want root (sudo):\n%s", deployUser, out)
 	}
-	if d := snapshotDiff(before, snapshot(t, lab, "dev-server-1")); len(d) == 0 {
+	if d := labhost.SnapshotDiff(before, lab.Snapshot(t, "dev-server-1")); len(d) == 0 {
 		t.Error("the host phase changed nothing on the server")
 	}
 	t.Logf("%d logins as %s through the bastion", fromBastion, deployUser)
@@ -144,7 +144,7 @@ func TestEngine_ConnectionAsConfigured(t *testing.T) {
 	if err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
-	if d := snapshotDiff(before, snapshot(t, lab, "dev-server-1")); len(d) > 0 {
+	if d := labhost.SnapshotDiff(before, lab.Snapshot(t, "dev-server-1")); len(d) > 0 {
 		t.Errorf("the server is not as it was after destroy:\n%s", strings.Join(d, "\n"))
 	}
 }

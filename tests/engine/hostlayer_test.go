@@ -144,52 +144,6 @@ func hostLayer(t *testing.T, p *plan.Plan) (all []string, custom map[string]*pla
 	return all, custom
 }
 
-// hostSnapshot is what "the host as it was" means here: checksums of every
-// file under /etc, /usr/local and the program's state dir, enabled units,
-// firewalld's zones and the kernel settings the host steps touch.
-const hostSnapshot = `set -u
-find /etc /usr/local /var/lib/k3s-onprem -xdev \( -type f -o -type l \) 2>/dev/null | sort | while read -r f; do
-	# A symlink is its target (/etc/mtab -> /proc/self/mounts would
-	# otherwise hash the mount table, which a user's login changes).
-	if [ -L "$f" ]; then printf 'link %s -> %s\n' "$f" "$(readlink "$f")"; continue; fi
-	printf '%s %s\n' "$(sha256sum < "$f" 2>/dev/null | cut -c1-16)" "$f"
-done
-systemctl list-unit-files --state=enabled --no-legend --no-pager | awk '{print "enabled " $1}'
-firewall-cmd --get-active-zones 2>&1 | sed 's/^/zones /'
-for z in $(firewall-cmd --get-zones); do firewall-cmd --zone="$z" --list-all 2>&1 | sed "s/^/zone $z: /"; done
-for k in net.ipv4.ip_forward net.ipv4.conf.all.send_redirects net.ipv4.conf.all.accept_redirects \
-	net.ipv4.conf.all.log_martians net.ipv4.tcp_syncookies kernel.kptr_restrict fs.suid_dumpable; do
-	printf 'sysctl %s=%s\n' "$k" "$(sysctl -n "$k" 2>/dev/null)"
-done
-`
-
-func snapshot(t *testing.T, lab *labhost.Lab, host string) map[string]string {
-	t.Helper()
-	out := lab.MustRun(t, host, hostSnapshot)
-	m := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		m[line] = host
-	}
-	return m
-}
-
-// snapshotDiff lists lines only in a (-) or only in b (+).
-func snapshotDiff(a, b map[string]string) []string {
-	var d []string
-	for l := range a {
-		if _, ok := b[l]; !ok {
-			d = append(d, "- "+l)
-		}
-	}
-	for l := range b {
-		if _, ok := a[l]; !ok {
-			d = append(d, "+ "+l)
-		}
-	}
-	sort.Strings(d)
-	return d
-}
-
 // sshLogins counts accepted SSH logins in the host's journal: every remote
 // command and every copy of the provider opens its own connection, so an
 // unchanged count proves that nothing ran on the host. The lab's own

@@ -43,7 +43,7 @@ func TestEngine_HostLayerLifecycle(t *testing.T) {
 
 	before := map[string]map[string]string{}
 	for _, n := range labNodes {
-		before[n.name] = snapshot(t, lab, n.name)
+		before[n.name] = lab.Snapshot(t, n.name)
 	}
 	s := newStack(t, ctx, labStackName, cfg, map[string]string{stacks.KeySSHPrivateKey: key})
 
@@ -158,7 +158,7 @@ func TestEngine_HostLayerLifecycle(t *testing.T) {
 			t.Errorf("node removal deleted %s, which is not the agent's", urn)
 		}
 	}
-	if d := snapshotDiff(before[agent.name], snapshot(t, lab, agent.name)); len(d) > 0 {
+	if d := labhost.SnapshotDiff(before[agent.name], lab.Snapshot(t, agent.name)); len(d) > 0 {
 		t.Errorf("%s is not as it was after its removal:\n%s", agent.name, strings.Join(d, "\n"))
 	}
 
@@ -171,7 +171,7 @@ func TestEngine_HostLayerLifecycle(t *testing.T) {
 	rec.wait()
 	t.Logf("MEASURE destroy: %s, changes %v", time.Since(start).Round(time.Millisecond), summary(rec))
 	for _, n := range labNodes[:3] {
-		if d := snapshotDiff(before[n.name], snapshot(t, lab, n.name)); len(d) > 0 {
+		if d := labhost.SnapshotDiff(before[n.name], lab.Snapshot(t, n.name)); len(d) > 0 {
 			t.Errorf("%s is not as it was after destroy:\n%s", n.name, strings.Join(d, "\n"))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"k3s-onprem/components/vip"
 	"k3s-onprem/internal/plan"
 	"k3s-onprem/stacks"
+	"k3s-onprem/tests/lab/labapi"
 	"k3s-onprem/tests/lab/labhost"
 	"k3s-onprem/tests/lab/runner"
 	"k3s-onprem/tests/realapi/apiserver"
@@ -63,7 +64,7 @@ func TestLab_VIPFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := lab.ForEachHost(func(h *labhost.Host) error {
-		return installAPIServer(lab, h, pki, kubeAPIServer, etcd)
+		return labapi.Install(lab, h, pki, labapi.Binaries{KubeAPIServer: kubeAPIServer, Etcd: etcd})
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestLab_VIPFailover(t *testing.T) {
 	for i, s := range vipServers {
 		start := time.Now()
 		since := journalNow(t, lab, s.name)
-		lab.MustRun(t, s.name, "systemctl start lab-kube-apiserver")
+		lab.MustRun(t, s.name, "systemctl start "+labapi.APIServerUnit)
 		waitCheckPasses(t, lab, s.name, 4*time.Minute)
 		t.Logf("%s: kube-apiserver %s ready (the program's check script passes) after %s", s.name, kubeVersion, time.Since(start).Round(time.Millisecond))
 		if i == 0 {
@@ -142,7 +143,7 @@ func TestLab_VIPFailover(t *testing.T) {
 		holder = next
 	}
 	for i := 0; i < healthFailovers; i++ {
-		next, took := failover(t, lab, holder, "systemctl stop lab-kube-apiserver", "systemctl start lab-kube-apiserver")
+		next, took := failover(t, lab, holder, "systemctl stop "+labapi.APIServerUnit, "systemctl start "+labapi.APIServerUnit)
 		health = append(health, took)
 		t.Logf("health failover %d: %s -> %s in %s", i+1, holder, next, took.Round(time.Millisecond))
 		holder = next
@@ -200,64 +201,6 @@ func planForVIP(t *testing.T, lab *labhost.Lab) *plan.Plan {
 	return p
 }
 
-// Where the lab's API server lives on each host. The agent paths are the
-// ones the program's check script reads (vip.AgentCertDir).
-const (
-	labBinDir = "/usr/local/lib/k3s-onprem-lab"
-	labAPIDir = "/var/lib/k3s-onprem-lab/apiserver"
-)
-
-// installAPIServer places etcd and kube-apiserver with their PKI and two
-// systemd units on h; etcd starts now, kube-apiserver when the test says.
-func installAPIServer(lab *labhost.Lab, h *labhost.Host, pki *apiserver.RemotePKI, kubeAPIServer, etcd string) error {
-	for bin, src := range map[string]string{"kube-apiserver": kubeAPIServer, "etcd": etcd} {
-		if err := lab.InstallFile(h.Name, labBinDir+"/"+bin, src, 0o755); err != nil {
-			return err
-		}
-	}
-	files := map[string][]byte{
-		vip.AgentCertDir + "/server-ca.crt":              pki.ServerCA,
-		vip.AgentCertDir + "/client-kube-proxy.crt":      pki.KubeProxyCert,
-		vip.AgentCertDir + "/client-kube-proxy.key":      pki.KubeProxyKey,
-		labAPIDir + "/serving-kube-apiserver.crt":        pki.ServingCert,
-		labAPIDir + "/serving-kube-apiserver.key":        pki.ServingKey,
-		labAPIDir + "/client-ca.crt":                     pki.ClientCA,
-		labAPIDir + "/service.key":                       pki.ServiceAccountKey,
-		"/etc/systemd/system/lab-etcd.service":           []byte(etcdUnit),
-		"/etc/systemd/system/lab-kube-apiserver.service": []byte(fmt.Sprintf(apiServerUnit, h.Addr())),
-	}
-	if _, stderr, err := lab.Run(h.Name, "install -d -m 0700 "+vip.AgentCertDir+" "+labAPIDir, nil); err != nil {
-		return fmt.Errorf("%s: %v: %s", h.Name, err, stderr)
-	}
-	for path, content := range files {
-		if err := lab.UploadMode(h.Name, path, content, 0o600); err != nil {
-			return err
-		}
-	}
-	if _, stderr, err := lab.Run(h.Name, "systemctl daemon-reload && systemctl start lab-etcd", nil); err != nil {
-		return fmt.Errorf("%s: %v: %s", h.Name, err, stderr)
-	}
-	return nil
-}
-
-// etcdUnit is a single-member etcd on loopback (each lab server has its
-// own: the VIP test needs a ready API server per host, not one cluster).
-const etcdUnit = `[Unit]
-Description=etcd for the lab kube-apiserver
-[Service]
-ExecStart=` + labBinDir + `/etcd --name=lab --data-dir=/var/lib/k3s-onprem-lab/etcd --listen-client-urls=http://127.0.0.1:2379 --advertise-client-urls=http://127.0.0.1:2379 --listen-peer-urls=http://127.0.0.1:2380 --initial-advertise-peer-urls=http://127.0.0.1:2380 --initial-cluster=lab=http://127.0.0.1:2380 --log-level=warn
-`
-
-// apiServerUnit serves on every address's :6443 (so the VIP reaches it)
-// with k3s's anonymous-auth=false: the check script must authenticate.
-const apiServerUnit = `[Unit]
-Description=kube-apiserver answering the keepalived check
-Requires=lab-etcd.service
-After=lab-etcd.service
-[Service]
-ExecStart=` + labBinDir + `/kube-apiserver --etcd-servers=http://127.0.0.1:2379 --bind-address=0.0.0.0 --secure-port=6443 --advertise-address=%s --anonymous-auth=false --authorization-mode=Node,RBAC --tls-cert-file=` + labAPIDir + `/serving-kube-apiserver.crt --tls-private-key-file=` + labAPIDir + `/serving-kube-apiserver.key --client-ca-file=` + labAPIDir + `/client-ca.crt --service-account-issuer=https://kubernetes.default.svc.cluster.local --service-account-key-file=` + labAPIDir + `/service.key --service-account-signing-key-file=` + labAPIDir + `/service.key --service-cluster-ip-range=10.43.0.0/16
-`
-
 // waitCheckPasses runs the program's installed check script until it
 // succeeds (the API server's /readyz says "ok" to kube-proxy's identity).
 func waitCheckPasses(t *testing.T, lab *labhost.Lab, name string, timeout time.Duration) {
@@ -268,7 +211,7 @@ func waitCheckPasses(t *testing.T, lab *labhost.Lab, name string, timeout time.D
 			return
 		}
 		if time.Now().After(deadline) {
-			out, _, _ := lab.Run(name, "systemctl status lab-kube-apiserver lab-etcd --no-pager -n 20", nil)
+			out, _, _ := lab.Run(name, "systemctl status "+labapi.APIServerUnit+" "+labapi.EtcdUnit+" --no-pager -n 20", nil)
 			t.Fatalf("%s: %s did not pass within %s:\n%s", name, vip.CheckScriptPath, timeout, out)
 		}
 		time.Sleep(time.Second)

@@ -2,7 +2,7 @@
 # Builds the binaries of the real-API-server test tier (design.md §4, tier 4)
 # from the Go module proxy and caches them by version:
 #
-#   $CACHE/kube-$KUBE_VERSION/{kube-apiserver,kube-controller-manager}
+#   $CACHE/kube-$KUBE_VERSION/{kube-apiserver,kube-controller-manager,kubectl}
 #   $CACHE/etcd-$ETCD_VERSION/etcd
 #
 # where CACHE = ${XDG_CACHE_HOME:-$HOME/.cache}/k3s-onprem/realapi. The Go
@@ -53,11 +53,15 @@ trap 'rm -rf "$SCRATCH"' EXIT
 have_version() {
 	# grep without -q reads all of the output: with -q it exits at the first
 	# match, the binary gets SIGPIPE and pipefail fails the check.
-	[[ -x $1 ]] && "$1" --version 2>/dev/null | grep -F -- "$2" >/dev/null
+	local flag=(--version)
+	[[ ${1##*/} == kubectl ]] && flag=(version --client)
+	[[ -x $1 ]] && "$1" "${flag[@]}" 2>/dev/null | grep -F -- "$2" >/dev/null
 }
 
 build_kube() {
-	local want=(kube-apiserver kube-controller-manager) missing=() c
+	# kubectl is what k3s embeds as `k3s kubectl`; the lab's k3s stand-in
+	# (tests/lab/labapi) runs it.
+	local want=(kube-apiserver kube-controller-manager kubectl) missing=() c
 	for c in "${want[@]}"; do
 		have_version "$KUBE_DIR/$c" "$KUBE_VERSION" || missing+=("$c")
 	done
@@ -105,7 +109,7 @@ build_kube() {
 		echo "package tools"
 		echo
 		echo "import ("
-		for c in "${want[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
+		for c in "${missing[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
 		echo ")"
 	} >tools.go
 	go mod tidy -e >/dev/null 2>"$SCRATCH/tidy.err" || { cat "$SCRATCH/tidy.err" >&2; exit 1; }
@@ -118,17 +122,17 @@ build_kube() {
 	done
 	mkdir -p "$SCRATCH/out"
 	local pkgs=()
-	for c in "${want[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+	for c in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
 	CGO_ENABLED=0 nice -n "$NICE" go build -trimpath -ldflags "$ld" -o "$SCRATCH/out/" "${pkgs[@]}"
 
 	mkdir -p "$KUBE_DIR"
-	for c in "${want[@]}"; do
+	for c in "${missing[@]}"; do
 		# Rename is atomic, so a reader never sees a partial binary.
 		cp "$SCRATCH/out/$c" "$KUBE_DIR/.$c.new"
 		mv -f "$KUBE_DIR/.$c.new" "$KUBE_DIR/$c"
 		have_version "$KUBE_DIR/$c" "$KUBE_VERSION" || { log "$c does not report $KUBE_VERSION"; exit 1; }
 	done
-	log "built ${want[*]} $KUBE_VERSION in $((SECONDS - start)) s into $KUBE_DIR"
+	log "built ${missing[*]} $KUBE_VERSION in $((SECONDS - start)) s into $KUBE_DIR"
 }
 
 build_etcd() {

@@ -37,37 +37,22 @@ type Options struct {
 	// Include decides which command resources run (their copies follow).
 	// nil runs every command.
 	Include func(r *plan.Resource) bool
+	// Stdin, when set, gives the stdin a command gets instead of the
+	// recorded one: for values a provider computes that the mocks cannot
+	// (a real TLS key where the mocks put a placeholder). The caller labels
+	// what it emulates.
+	Stdin func(r *plan.Resource, recorded string) string
 }
 
 // Apply runs the selected part of the plan once, in dependency order, and
 // returns each command's result. It stops at the first failure.
 func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
-	order, err := topo(p)
+	order, err := selected(p, o)
 	if err != nil {
 		return nil, err
 	}
-	// A selected step brings its own parts: the resources named after it
-	// (<step>-stage, <step>-copy-*) it depends on, directly or not.
-	selected := map[string]bool{}
-	var pull func(step string, r *plan.Resource)
-	pull = func(step string, r *plan.Resource) {
-		selected[r.URN] = true
-		for _, d := range r.DependsOn {
-			if dep := p.Get(d); dep != nil && strings.HasPrefix(dep.Name, step+"-") && !selected[d] {
-				pull(step, dep)
-			}
-		}
-	}
-	for _, r := range order {
-		if r.Type == "command:remote:Command" && !isPart(r.Name) && (o.Include == nil || o.Include(r)) {
-			pull(r.Name, r)
-		}
-	}
 	var results []Result
 	for _, r := range order {
-		if !selected[r.URN] {
-			continue
-		}
 		host := plan.Str(plan.Connection(r), "host")
 		switch r.Type {
 		case "command:remote:CopyToRemote":
@@ -83,21 +68,93 @@ func Apply(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
 				return results, fmt.Errorf("%s: upload %s: %w", r.Name, path.Base(remotePath), err)
 			}
 		case "command:remote:Command":
-			stdout, stderr, err := ex.Run(host, plan.Str(r.Inputs, "create"), []byte(plan.Str(r.Inputs, "stdin")))
+			res, err := run(ex, r, "create", o)
 			if isPart(r.Name) {
 				if err != nil {
-					return results, fmt.Errorf("%s on %s: %w: %s", r.Name, host, err, stderr)
+					return results, err
 				}
 				continue
 			}
-			res := Result{Resource: r.Name, Host: host, Stdout: stdout, Stderr: stderr, Changed: lastLine(stdout) == "changed"}
 			results = append(results, res)
 			if err != nil {
-				return results, fmt.Errorf("%s on %s: %w\nstdout:\n%s\nstderr:\n%s", r.Name, host, err, stdout, stderr)
+				return results, err
 			}
 		}
 	}
 	return results, nil
+}
+
+// Delete runs the delete text of the selected commands in reverse
+// dependency order, as the engine does on destroy (pulumi-command v1.2.1
+// gives a delete the same connection and stdin as the create; a copy's
+// delete does nothing). It stops at the first failure.
+func Delete(p *plan.Plan, ex Executor, o Options) ([]Result, error) {
+	order, err := selected(p, o)
+	if err != nil {
+		return nil, err
+	}
+	var results []Result
+	for i := len(order) - 1; i >= 0; i-- {
+		r := order[i]
+		if r.Type != "command:remote:Command" || plan.Str(r.Inputs, "delete") == "" {
+			continue
+		}
+		res, err := run(ex, r, "delete", o)
+		if !isPart(r.Name) {
+			results = append(results, res)
+		}
+		if err != nil {
+			return results, err
+		}
+	}
+	return results, nil
+}
+
+// run runs one command's create or delete text with its stdin.
+func run(ex Executor, r *plan.Resource, which string, o Options) (Result, error) {
+	host := plan.Str(plan.Connection(r), "host")
+	stdin := plan.Str(r.Inputs, "stdin")
+	if o.Stdin != nil {
+		stdin = o.Stdin(r, stdin)
+	}
+	stdout, stderr, err := ex.Run(host, plan.Str(r.Inputs, which), []byte(stdin))
+	res := Result{Resource: r.Name, Host: host, Stdout: stdout, Stderr: stderr, Changed: lastLine(stdout) == "changed"}
+	if err != nil {
+		return res, fmt.Errorf("%s (%s) on %s: %w\nstdout:\n%s\nstderr:\n%s", r.Name, which, host, err, stdout, stderr)
+	}
+	return res, nil
+}
+
+// selected is the plan's resources that o selects, in dependency order: a
+// selected step brings its own parts, the resources named after it
+// (<step>-stage, <step>-copy-*) it depends on, directly or not.
+func selected(p *plan.Plan, o Options) ([]*plan.Resource, error) {
+	order, err := topo(p)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]bool{}
+	var pull func(step string, r *plan.Resource)
+	pull = func(step string, r *plan.Resource) {
+		in[r.URN] = true
+		for _, d := range r.DependsOn {
+			if dep := p.Get(d); dep != nil && strings.HasPrefix(dep.Name, step+"-") && !in[d] {
+				pull(step, dep)
+			}
+		}
+	}
+	for _, r := range order {
+		if r.Type == "command:remote:Command" && !isPart(r.Name) && (o.Include == nil || o.Include(r)) {
+			pull(r.Name, r)
+		}
+	}
+	var out []*plan.Resource
+	for _, r := range order {
+		if in[r.URN] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // isPart reports a step's own helper resource (its staging directory).

@@ -76,3 +76,19 @@ func StaticBinaries(t testing.TB) (kubeAPIServer, etcd, kubeVersion string) {
 	b := requireBinaries(t)
 	return b.apiserver, b.etcd, b.kubeVersion
 }
+
+// Kubectl returns the built kubectl of the same version (what k3s embeds
+// as `k3s kubectl`), with the same skip rules as Start.
+func Kubectl(t testing.TB) string {
+	t.Helper()
+	b := requireBinaries(t)
+	p := filepath.Join(filepath.Dir(b.apiserver), "kubectl")
+	if st, err := os.Stat(p); err != nil || st.Mode()&0o111 == 0 {
+		stop := t.Skipf
+		if os.Getenv("CI") == "true" {
+			stop = t.Fatalf
+		}
+		stop("realapi: missing %s; build it with: bash tests/realapi/build.sh", p)
+	}
+	return p
+}
