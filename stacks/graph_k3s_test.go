@@ -264,8 +264,8 @@ func TestGraph_K3sAirgap(t *testing.T) {
 				t.Errorf("%s lacks %s", bin.Name, want)
 			}
 		}
-		if strings.Contains(script, "RELEASE_URL=") {
-			t.Errorf("%s would download in air-gapped mode", bin.Name)
+		if !strings.Contains(script, "RELEASE_URL=''") {
+			t.Errorf("%s would download in air-gapped mode (RELEASE_URL is set)", bin.Name)
 		}
 	}
 }

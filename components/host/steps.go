@@ -121,7 +121,8 @@ func hardeningSteps(h Hardening) ([]hoststep.Step, error) {
 	if h.ModuleBlacklist {
 		steps = append(steps, hoststep.Step{Name: "modprobe", Script: script("files.sh"), Files: []hoststep.File{
 			{Path: "/etc/modprobe.d/k3s-onprem-blacklist.conf", Mode: 0o644, Content: RenderModprobeBlacklist(BlacklistedModules)},
-		}})
+			// Nothing to reload: modprobe reads the file on the next load.
+		}, Vars: map[string]string{"RELOAD": ""}})
 	}
 	if h.Sysctls {
 		s, err := RenderSysctl("CIS 3.x network and kernel hardening (safe subset)", HardeningSysctls)

@@ -173,6 +173,9 @@ func binaryStep(in NodeInput) (hoststep.Step, error) {
 		"VERSION": in.Cluster.Version, "ARCH": in.Install.Arch, "ARTIFACT": art,
 		"AIRGAP_IMAGES_DIR": AirgapImagesDir,
 		"AIRGAP":            "0", "VERIFY_CHECKSUM": "0",
+		// Defined in both modes (empty when unused): binary.sh runs
+		// under set -u (TestGraph_StepScriptsDefineWhatTheyRead).
+		"BINARY_SHA256": "", "IMAGES_NAME": "", "IMAGES_SHA256": "", "RELEASE_URL": "",
 	}
 	if in.Install.VerifyChecksum {
 		vars["VERIFY_CHECKSUM"] = "1"
