@@ -27,6 +27,9 @@ import (
 // has none). If the renderer emits a flag or file the apiserver rejects,
 // this fails.
 func TestK3sRenderedServer(t *testing.T) {
+	if kubeMinorUnderTest(t) <= pspKubeMinor {
+		t.Skipf("Pod Security Admission is the 1.25+ rendering; TestK3sRenderedServerPSP covers %s", apiserver.KubeVersion())
+	}
 	srv := apiserver.Start(t, renderedProdOptions(t, k3s.Exemption{Namespace: "metallb-system", Reason: "MetalLB speakers need hostNetwork and NET_RAW"}))
 	t.Logf("kube-apiserver %s", strings.Join(srv.Args(), " "))
 	admin := kubernetes.NewForConfigOrDie(srv.RESTConfig())

@@ -15,6 +15,9 @@ import (
 
 // apiServerInputs are the per-run values the k3s defaults refer to.
 type apiServerInputs struct {
+	// kubeMinor is the Kubernetes minor of the binary (k3s's defaults
+	// follow its release line).
+	kubeMinor        int
 	etcdURL          string
 	port             int
 	certDir          string
@@ -81,7 +84,12 @@ func k3sAPIServerDefaults(in apiServerInputs, extra []string) map[string]string 
 	}
 	if in.encryptionConfig != "" {
 		m["encryption-provider-config"] = in.encryptionConfig
-		m["encryption-provider-config-automatic-reload"] = "true"
+		// k3s sets this only on release lines whose kube-apiserver has
+		// the flag (added in Kubernetes 1.26); k3s v1.24/v1.25 set the
+		// config file alone.
+		if in.kubeMinor == 0 || in.kubeMinor >= 26 {
+			m["encryption-provider-config-automatic-reload"] = "true"
+		}
 	}
 	return m
 }

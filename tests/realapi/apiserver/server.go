@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,7 @@ func StartE(t testing.TB, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
 	in := apiServerInputs{
+		kubeMinor:   kubeMinor(KubeVersion()),
 		certDir:     filepath.Join(dir, "tls", "temporary-certs"),
 		serviceCIDR: opts.ServiceCIDR,
 		pki:         p,
@@ -454,6 +456,16 @@ func (s *Server) AuditLogPath() string {
 // KubeVersion is the Kubernetes version the harness runs (env KUBE_VERSION,
 // default v1.34.4), for tests that render configuration for that version.
 func KubeVersion() string { return envOr("KUBE_VERSION", defaultKubeVersion) }
+
+// kubeMinor is the minor of a v1.MINOR.PATCH version (0 if it is not one).
+func kubeMinor(v string) int {
+	parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3)
+	if len(parts) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(parts[1])
+	return n
+}
 
 // ReadyAfter is how long kube-apiserver took from start to /readyz.
 func (s *Server) ReadyAfter() time.Duration { return s.readyAfter }
