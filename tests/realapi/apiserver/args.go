@@ -84,9 +84,10 @@ func k3sAPIServerDefaults(in apiServerInputs, extra []string) map[string]string 
 	}
 	if in.encryptionConfig != "" {
 		m["encryption-provider-config"] = in.encryptionConfig
-		// k3s sets this only on release lines whose kube-apiserver has
-		// the flag (added in Kubernetes 1.26); k3s v1.24/v1.25 set the
-		// config file alone.
+		// k3s added this in 2023 (k3s-io/k3s#7760, validated on
+		// v1.28.1+k3s1); its v1.24 line sets the config file alone, and
+		// kube-apiserver has no such flag before 1.26. The harness runs
+		// 1.24 and 1.3x, so the cut at 1.26 is exact for both.
 		if in.kubeMinor == 0 || in.kubeMinor >= 26 {
 			m["encryption-provider-config-automatic-reload"] = "true"
 		}
