@@ -10,7 +10,6 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -33,16 +32,20 @@ const (
 )
 
 // Binaries are the static builds placed on the host. Kubectl is optional:
-// with it the host also gets the k3s stand-in (k3s-standin.sh) at the k3s
-// binary's path, for steps that run `k3s kubectl`.
+// the k3s stand-in (K3sStandin) runs it for `k3s kubectl`.
 type Binaries struct {
 	KubeAPIServer, Etcd, Kubectl string
-	// K3sVersion is what the stand-in reports for --version.
-	K3sVersion string
 }
 
 //go:embed k3s-standin.sh
 var k3sStandin string
+
+// K3sStandin is the stand-in for the k3s binary (k3s-standin.sh) that
+// reports version: the program's own k3s-binary step installs it, in its
+// air-gapped mode (checksum and version checked), on a lab host.
+func K3sStandin(version string) []byte {
+	return []byte(strings.ReplaceAll(k3sStandin, "@K3S_VERSION@", version))
+}
 
 // Install places etcd and kube-apiserver with their PKI, the k3s files
 // and two units on h; etcd starts now, kube-apiserver with Start.
@@ -71,19 +74,12 @@ func Install(lab *labhost.Lab, h *labhost.Host, pki *apiserver.RemotePKI, b Bina
 		"/etc/systemd/system/" + EtcdUnit + ".service":      []byte(etcdUnit),
 		"/etc/systemd/system/" + APIServerUnit + ".service": []byte(fmt.Sprintf(apiServerUnit, h.Addr())),
 	}
-	if b.Kubectl != "" {
-		files[k3s.BinaryPath] = []byte(strings.ReplaceAll(k3sStandin, "@K3S_VERSION@", b.K3sVersion))
-	}
 	dirs := []string{vip.AgentCertDir, DataDir, "/var/lib/rancher/k3s/server/tls", "/etc/rancher/k3s"}
 	if _, stderr, err := lab.Run(h.Name, "install -d -m 0700 "+strings.Join(dirs, " "), nil); err != nil {
 		return fmt.Errorf("%s: %v: %s", h.Name, err, stderr)
 	}
 	for path, content := range files {
-		mode := fs.FileMode(0o600)
-		if path == k3s.BinaryPath {
-			mode = 0o755
-		}
-		if err := lab.UploadMode(h.Name, path, content, mode); err != nil {
+		if err := lab.UploadMode(h.Name, path, content, 0o600); err != nil {
 			return err
 		}
 	}

@@ -9,12 +9,16 @@ package responderlab_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"k3s-onprem/components/falco"
+	"k3s-onprem/components/k3s"
 	"k3s-onprem/components/responder"
 	"k3s-onprem/internal/plan"
 	"k3s-onprem/stacks"
@@ -51,7 +56,16 @@ const (
 // hostSteps are the steps that run, in the plan's order: what the
 // responder step needs before it (packages: curl; firewall: the internal
 // zone its policy opens the port from) and Falco's host files.
-var hostSteps = []string{"packages", "firewall", falco.StepName, responder.StepName}
+var hostSteps = []string{
+	"packages", "firewall",
+	k3s.StepToken, k3s.StepBinary, k3s.StepConfig, k3s.StepSELinux, k3s.StepPermissions,
+	falco.StepName, responder.StepName,
+}
+
+// clusterPhase is where hostSteps reach what needs the cluster's objects
+// (the responder's identity); the steps before it are the host and k3s
+// layers.
+const clusterPhase = 7
 
 // env is one lab server with the program's responder running on it.
 type env struct {
@@ -85,7 +99,7 @@ func setup(t testing.TB) *env {
 	}
 	p := planForLab(t, lab)
 	h := lab.Host(serverName)
-	if err := labapi.Install(lab, h, pki, labapi.Binaries{KubeAPIServer: kubeAPIServer, Etcd: etcd, Kubectl: kubectl, K3sVersion: k3sVersion(t)}); err != nil {
+	if err := labapi.Install(lab, h, pki, labapi.Binaries{KubeAPIServer: kubeAPIServer, Etcd: etcd, Kubectl: kubectl}); err != nil {
 		t.Fatal(err)
 	}
 	if err := labapi.Start(lab, serverName, 3*time.Minute); err != nil {
@@ -105,11 +119,11 @@ func setup(t testing.TB) *env {
 	// to the internal zone), the identity with the cluster, the responder
 	// after both.
 	start := time.Now()
-	if e.first, err = runner.Apply(p, lab, runner.Options{Include: steps(hostSteps[:2]...)}); err != nil {
+	if e.first, err = runner.Apply(p, lab, runner.Options{Include: steps(hostSteps[:clusterPhase]...)}); err != nil {
 		t.Fatal(err)
 	}
 	applyIdentity(t, e.rest, p)
-	rest, err := runner.Apply(p, lab, runner.Options{Include: steps(hostSteps[2:]...), Stdin: stdin})
+	rest, err := runner.Apply(p, lab, runner.Options{Include: steps(hostSteps[clusterPhase:]...), Stdin: stdin})
 	e.first = append(e.first, rest...)
 	if err != nil {
 		t.Fatal(err)
@@ -148,15 +162,26 @@ func steps(names ...string) func(r *plan.Resource) bool {
 }
 
 // planForLab runs the dev stack under mocks with one server on this
-// package's network (one server is a valid etcd quorum).
+// package's network (one server is a valid etcd quorum), air-gapped: the
+// k3s binary the program copies is the lab's stand-in (labapi.K3sStandin)
+// with its checksum, at the dev stack's pinned version.
 func planForLab(t testing.TB, lab *labhost.Lab) *plan.Plan {
 	t.Helper()
+	version := k3sVersion(t)
+	standin := labapi.K3sStandin(version)
+	binary := filepath.Join(t.TempDir(), "k3s")
+	if err := os.WriteFile(binary, standin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(standin)
+	k3sCfg, _ := json.Marshal(map[string]any{"version": version, "airgap": map[string]any{"binaryPath": binary, "binarySha256": hex.EncodeToString(sum[:])}})
 	nodes, _ := json.Marshal([]map[string]any{{
 		"name": serverName, "role": stacks.RoleServer, "internalAddress": serverAddr,
 		"ssh": map[string]any{"hostKey": lab.Host(serverName).HostKey},
 	}})
 	p, err := stacks.PlanStack("../../..", "dev", func(raw map[string]string) {
 		raw["nodes"] = string(nodes)
+		raw["k3s"] = string(k3sCfg)
 		raw["network"] = `{"internalCidr": "` + labCIDR + `"}`
 		raw["vip"] = `{"address": "` + labVIP + `", "unicast": true}`
 		raw["loadBalancer"] = `{"pools": [{"name": "internal", "range": "10.213.0.200-10.213.0.220", "network": "internal"}, {"name": "external", "range": "10.213.0.221-10.213.0.240", "network": "internal"}]}`
