@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -132,6 +133,36 @@ func (s Step) script() string {
 // "/" spelled "__", readable on the host; files.list holds the exact mapping.
 func StagedName(p string) string {
 	return "root" + strings.ReplaceAll(p, "/", "__")
+}
+
+// ParseStagedPath is the reverse of the staging layout: for a remote path
+// <StateDir>/<step>/<StagedName(path)> it returns the step and the path the
+// step installs the file at; for the step's own files (run.sh,
+// files.list) path is "". ok is false outside StateDir. A path that itself
+// contains "__" cannot be told apart here; files.list on the host has the
+// exact mapping.
+func ParseStagedPath(remote string) (step, path string, ok bool) {
+	rest, ok := strings.CutPrefix(remote, StateDir+"/")
+	if !ok {
+		return "", "", false
+	}
+	step, name, _ := strings.Cut(rest, "/")
+	if staged, isFile := strings.CutPrefix(name, "root__"); isFile {
+		path = "/" + strings.ReplaceAll(staged, "__", "/")
+	}
+	return step, path, true
+}
+
+var scriptVarLine = regexp.MustCompile(`(?m)^([A-Z_][A-Z0-9_]*)='((?:[^']|'\\'')*)'$`)
+
+// ScriptVars is the reverse of a run.sh's variable block: the Vars (and
+// STEP_NAME) it sets, unquoted.
+func ScriptVars(runSh string) map[string]string {
+	out := map[string]string{}
+	for _, m := range scriptVarLine.FindAllStringSubmatch(runSh, -1) {
+		out[m[1]] = strings.ReplaceAll(m[2], `'\''`, "'")
+	}
+	return out
 }
 
 // shellQuote quotes s for bash with single quotes.

@@ -82,3 +82,28 @@ func TestRender_RejectsRelativePaths(t *testing.T) {
 		t.Fatal("step name with a slash accepted")
 	}
 }
+
+// ParseStagedPath and ScriptVars read back what Render writes.
+func TestReverseMappingRoundTrips(t *testing.T) {
+	s := Step{Name: "kernel", Script: "true\n", Vars: map[string]string{"A": "it's", "B": ""},
+		Files: []File{{Path: "/etc/sysctl.d/90-x.conf", Mode: 0o644, Content: []byte("x")}}}
+	b, err := s.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, path, ok := ParseStagedPath(b.Files[0].RemotePath)
+	if !ok || step != "kernel" || path != "/etc/sysctl.d/90-x.conf" {
+		t.Errorf("ParseStagedPath(%s) = %q, %q, %v", b.Files[0].RemotePath, step, path, ok)
+	}
+	run := b.Files[len(b.Files)-1]
+	if step, path, ok := ParseStagedPath(run.RemotePath); !ok || step != "kernel" || path != "" {
+		t.Errorf("ParseStagedPath(%s) = %q, %q, %v", run.RemotePath, step, path, ok)
+	}
+	if _, _, ok := ParseStagedPath("/etc/passwd"); ok {
+		t.Error("a path outside the state dir parsed as staged")
+	}
+	vars := ScriptVars(string(run.Content))
+	if vars["A"] != "it's" || vars["B"] != "" || vars["STEP_NAME"] != "kernel" {
+		t.Errorf("ScriptVars = %v", vars)
+	}
+}

@@ -1,4 +1,6 @@
-package falco_test
+// The Falco phase as the prod stack wires it (moved here from
+// components/falco: a component test does not import stacks).
+package stacks_test
 
 import (
 	"strings"
@@ -14,7 +16,7 @@ import (
 // prodPlan runs the prod stack under mocks, optionally in daemonset mode.
 func prodPlan(t *testing.T, mode string) *plan.Plan {
 	t.Helper()
-	p, err := stacks.PlanStack("../..", "prod", func(raw map[string]string) {
+	p, err := stacks.PlanStack("..", "prod", func(raw map[string]string) {
 		if mode != "" {
 			raw["falco"] = `{"mode": "` + mode + `", "outputs": [{"type": "slack", "minPriority": "warning"}]}`
 		}
@@ -26,7 +28,7 @@ func prodPlan(t *testing.T, mode string) *plan.Plan {
 }
 
 func nodeNames(t *testing.T) (all []string, servers map[string]bool) {
-	sf, err := stacks.ReadStackFile("../../Pulumi.prod.yaml")
+	sf, err := stacks.ReadStackFile("../Pulumi.prod.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
