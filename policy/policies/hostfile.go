@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
@@ -56,41 +55,13 @@ func asHostFile(r policyx.AnalyzerResource) (hostFile, bool) {
 	return f, true
 }
 
-// finalPath maps a host step's staged file (<StateDir>/<step>/root__etc__x,
-// hoststep.StagedName) to the path the step installs it at (/etc/x); other
-// paths are returned as they are.
+// finalPath is the path a host step installs a staged file at
+// (hoststep.ParseStagedPath); other paths are returned as they are.
 func finalPath(remote string) string {
-	rest, ok := strings.CutPrefix(remote, hoststep.StateDir+"/")
-	if !ok {
-		return remote
-	}
-	_, name, _ := strings.Cut(rest, "/")
-	if staged, ok := strings.CutPrefix(name, "root__"); ok {
-		return "/" + strings.ReplaceAll(staged, "__", "/")
+	if _, path, ok := hoststep.ParseStagedPath(remote); ok && path != "" {
+		return path
 	}
 	return remote
-}
-
-// stepOf returns the host step a staged file belongs to ("" if none).
-func stepOf(remote string) string {
-	rest, ok := strings.CutPrefix(remote, hoststep.StateDir+"/")
-	if !ok {
-		return ""
-	}
-	step, _, _ := strings.Cut(rest, "/")
-	return step
-}
-
-var shellVarRE = regexp.MustCompile(`(?m)^([A-Z_][A-Z0-9_]*)='((?:[^']|'\\'')*)'$`)
-
-// stepVars reads the VAR='value' lines hoststep writes at the top of a
-// step's run.sh.
-func stepVars(script string) map[string]string {
-	out := map[string]string{}
-	for _, m := range shellVarRE.FindAllStringSubmatch(script, -1) {
-		out[m[1]] = strings.ReplaceAll(m[2], `'\''`, "'")
-	}
-	return out
 }
 
 // k8sDoc parses a host file as one Kubernetes-style YAML document and

@@ -3,6 +3,8 @@ package policies
 import (
 	"regexp"
 	"strings"
+
+	"k3s-onprem/internal/hoststep"
 )
 
 // binaryStep is the host step of components/k3s that installs the binary;
@@ -58,10 +60,13 @@ func checkInstallCommand(c *resourceCheck) {
 		}
 	}
 	f, ok := asHostFile(c.r)
-	if !ok || f.unknown || stepOf(f.staged) != binaryStep || !strings.HasSuffix(f.staged, "/run.sh") {
+	if !ok || f.unknown || !strings.HasSuffix(f.staged, "/run.sh") {
 		return
 	}
-	vars := stepVars(f.text)
+	if step, _, _ := hoststep.ParseStagedPath(f.staged); step != binaryStep {
+		return
+	}
+	vars := hoststep.ScriptVars(f.text)
 	if vars["AIRGAP"] == "1" && !sha256RE.MatchString(vars["BINARY_SHA256"]) {
 		c.report("node %s copies an air-gapped k3s binary without a valid sha256: set k3s.airgap.binarySha256 from the release's sha256sum file", f.host)
 	}
