@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"k3s-onprem/internal/responder"
 	"k3s-onprem/tests/realapi/apiserver"
+	"k3s-onprem/tests/responderload"
 )
 
 // BenchmarkResponderRealAPI offers events at a fixed rate (50/s and 500/s,
@@ -49,14 +48,14 @@ func BenchmarkResponderRealAPI(b *testing.B) {
 				ns := fmt.Sprintf("bench-%d-%d", rate, round)
 				createNamespace(b, env.admin, ns, nil)
 				uids := createPodsWithUIDs(b, env.admin, ns, "direct", n)
-				viaDelete = append(viaDelete, offer(b, rate, n, func(i int) error {
+				viaDelete = append(viaDelete, responderload.Offer(b, rate, n, func(i int) error {
 					uid := uids[i].uid
 					return bare.CoreV1().Pods(ns).Delete(context.Background(), uids[i].name, metav1.DeleteOptions{
 						GracePeriodSeconds: ptr.To(int64(0)), Preconditions: &metav1.Preconditions{UID: &uid},
 					})
 				})...)
 				uids = createPodsWithUIDs(b, env.admin, ns, "attacked", n)
-				viaResponder = append(viaResponder, offer(b, rate, n, func(i int) error {
+				viaResponder = append(viaResponder, responderload.Offer(b, rate, n, func(i int) error {
 					code, body, err := env.tryPost(eventUID("Terminal shell in container", "Notice", ns, uids[i].name, string(uids[i].uid)))
 					if err != nil {
 						return err
@@ -70,12 +69,12 @@ func BenchmarkResponderRealAPI(b *testing.B) {
 					b.Fatalf("%d pods survived", left)
 				}
 			}
-			r50, r99 := quantiles(viaResponder)
-			d50, d99 := quantiles(viaDelete)
-			b.ReportMetric(ms(r50), "p50_ms")
-			b.ReportMetric(ms(r99), "p99_ms")
-			b.ReportMetric(ms(d50), "bare_delete_p50_ms")
-			b.ReportMetric(ms(d99), "bare_delete_p99_ms")
+			r50, r99 := responderload.Quantiles(viaResponder)
+			d50, d99 := responderload.Quantiles(viaDelete)
+			b.ReportMetric(responderload.Ms(r50), "p50_ms")
+			b.ReportMetric(responderload.Ms(r99), "p99_ms")
+			b.ReportMetric(responderload.Ms(d50), "bare_delete_p50_ms")
+			b.ReportMetric(responderload.Ms(d99), "bare_delete_p99_ms")
 			b.ReportMetric(float64(r99)/float64(d99), "p99_ratio")
 			b.Logf("%d events/s, %d events: responder p50 %s p99 %s; bare DELETE p50 %s p99 %s; p99 ratio %.2f",
 				rate, len(viaResponder), r50, r99, d50, d99, float64(r99)/float64(d99))
@@ -87,56 +86,6 @@ type podUID struct {
 	name string
 	uid  types.UID
 }
-
-// offer calls do(i) for i in [0,n) at rate per second, each in its own
-// goroutine, and returns every call's duration; a failed call fails b
-// (every failure is logged with its error).
-func offer(b *testing.B, rate, n int, do func(i int) error) []time.Duration {
-	b.Helper()
-	lat := make([]time.Duration, n)
-	type failure struct {
-		i   int
-		err error
-	}
-	failed := make(chan failure, n)
-	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	defer tick.Stop()
-	for i := range n {
-		<-tick.C
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			err := do(i)
-			lat[i] = time.Since(start)
-			if err != nil {
-				failed <- failure{i, err}
-			}
-		}()
-	}
-	wg.Wait()
-	close(failed)
-	nfailed := 0
-	for f := range failed {
-		if nfailed < 5 {
-			b.Errorf("call %d: %v", f.i, f.err)
-		}
-		nfailed++
-	}
-	if nfailed > 0 {
-		b.Fatalf("%d of %d calls failed", nfailed, n)
-	}
-	return lat
-}
-
-func quantiles(d []time.Duration) (p50, p99 time.Duration) {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return pct(s, 50), pct(s, 99)
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func createPodsWithUIDs(b *testing.B, cs kubernetes.Interface, ns, prefix string, n int) []podUID {
 	b.Helper()

@@ -30,6 +30,7 @@ import (
 
 	"k3s-onprem/internal/responder"
 	"k3s-onprem/tests/realapi/apiserver"
+	"k3s-onprem/tests/responderload"
 )
 
 const responderSecret = "realapi-responder-shared-secret"
@@ -125,22 +126,7 @@ func event(rule, priority, ns, pod string) []byte { return eventUID(rule, priori
 
 // eventUID is event with Falco's k8s.pod.uid output field when uid is set.
 func eventUID(rule, priority, ns, pod, uid string) []byte {
-	fields := map[string]any{
-		"k8s.ns.name": ns, "k8s.pod.name": pod, "container.id": "6c1b4f2d9e3a", "proc.cmdline": "sh -c id",
-	}
-	if uid != "" {
-		fields["k8s.pod.uid"] = uid
-	}
-	b, _ := json.Marshal(map[string]any{
-		"uuid": "00000000-0000-4000-8000-000000000001", "rule": rule, "priority": priority,
-		"output":        fmt.Sprintf("10:15:42.000000000: %s %s (k8s.ns=%s k8s.pod=%s)", priority, rule, ns, pod),
-		"time":          time.Now().UTC().Format(time.RFC3339Nano),
-		"source":        "syscall",
-		"hostname":      "worker01",
-		"tags":          []string{"container", "mitre_execution"},
-		"output_fields": fields,
-	})
-	return b
+	return responderload.Event(rule, priority, ns, pod, uid, "worker01")
 }
 
 // tryPost posts an authenticated event and reports errors instead of
@@ -407,7 +393,7 @@ func TestResponderLatencyRealAPI(t *testing.T) {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	t.Logf("event-to-deletion over %d events (sequential, real API server, SA token): p50 %s, p90 %s, p99 %s, max %s",
-		len(lat), pct(lat, 50), pct(lat, 90), pct(lat, 99), lat[len(lat)-1].Round(time.Microsecond))
+		len(lat), responderload.Percentile(lat, 50), responderload.Percentile(lat, 90), responderload.Percentile(lat, 99), lat[len(lat)-1].Round(time.Microsecond))
 	if left := len(podUIDs(t, cs, "bench")); left != 0 {
 		t.Fatalf("%d pods survived", left)
 	}
@@ -479,15 +465,4 @@ func createPods(t testing.TB, cs kubernetes.Interface, ns, prefix string, n int)
 		t.Fatal(err)
 	}
 	return names
-}
-
-func pct(sorted []time.Duration, p int) time.Duration {
-	i := (len(sorted)*p + 99) / 100
-	if i >= len(sorted) {
-		i = len(sorted) - 1
-	}
-	if i > 0 {
-		i--
-	}
-	return sorted[i].Round(time.Microsecond)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 
 	"k3s-onprem/components/responder"
 	core "k3s-onprem/internal/responder"
+	"k3s-onprem/tests/responderload"
 )
 
 // BenchmarkLab_ResponderDeployed offers events at 50/s and 500/s (open
@@ -54,7 +53,7 @@ func BenchmarkLab_ResponderDeployed(b *testing.B) {
 				// remembers namespace/pod for dedupTTL.
 				ns := fmt.Sprintf("bench-%d-%d", rate, rounds.Add(1))
 				direct := createPods(b, e.admin, ns, "direct", n)
-				viaDelete = append(viaDelete, offer(b, rate, n, func(i int) error {
+				viaDelete = append(viaDelete, responderload.Offer(b, rate, n, func(i int) error {
 					uid := direct[i].uid
 					grace := int64(0)
 					return bare.CoreV1().Pods(ns).Delete(context.Background(), direct[i].name, metav1.DeleteOptions{
@@ -62,7 +61,7 @@ func BenchmarkLab_ResponderDeployed(b *testing.B) {
 					})
 				})...)
 				attacked := createPods(b, e.admin, ns, "attacked", n)
-				viaResponder = append(viaResponder, offer(b, rate, n, func(i int) error {
+				viaResponder = append(viaResponder, responderload.Offer(b, rate, n, func(i int) error {
 					code, out, err := e.post(event("Terminal shell in container", "Notice", ns, attacked[i].name, string(attacked[i].uid)), e.bearer)
 					if err != nil {
 						return err
@@ -80,12 +79,12 @@ func BenchmarkLab_ResponderDeployed(b *testing.B) {
 					b.Fatalf("%d pods survived", len(l.Items))
 				}
 			}
-			r50, r99 := quantiles(viaResponder)
-			d50, d99 := quantiles(viaDelete)
-			b.ReportMetric(ms(r50), "p50_ms")
-			b.ReportMetric(ms(r99), "p99_ms")
-			b.ReportMetric(ms(d50), "bare_delete_p50_ms")
-			b.ReportMetric(ms(d99), "bare_delete_p99_ms")
+			r50, r99 := responderload.Quantiles(viaResponder)
+			d50, d99 := responderload.Quantiles(viaDelete)
+			b.ReportMetric(responderload.Ms(r50), "p50_ms")
+			b.ReportMetric(responderload.Ms(r99), "p99_ms")
+			b.ReportMetric(responderload.Ms(d50), "bare_delete_p50_ms")
+			b.ReportMetric(responderload.Ms(d99), "bare_delete_p99_ms")
 			b.ReportMetric(float64(r99)/float64(d99), "p99_ratio")
 			b.Logf("%d events/s, %d events: deployed responder p50 %s p99 %s; bare DELETE p50 %s p99 %s; p99 ratio %.2f",
 				rate, len(viaResponder), r50, r99, d50, d99, float64(r99)/float64(d99))
@@ -109,49 +108,3 @@ func bareClient(b *testing.B, e *env) kubernetes.Interface {
 	rc.QPS, rc.Burst = core.ClientRateLimits(core.DefaultConfig())
 	return kubernetes.NewForConfigOrDie(rc)
 }
-
-// offer calls do(i) for i in [0,n) at rate per second, each in its own
-// goroutine, and returns every call's duration; failures fail b.
-func offer(b *testing.B, rate, n int, do func(i int) error) []time.Duration {
-	b.Helper()
-	lat := make([]time.Duration, n)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	defer tick.Stop()
-	for i := range n {
-		<-tick.C
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			err := do(i)
-			lat[i] = time.Since(start)
-			if err != nil {
-				errs <- fmt.Errorf("call %d: %w", i, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	failed := 0
-	for err := range errs {
-		if failed < 5 {
-			b.Error(err)
-		}
-		failed++
-	}
-	if failed > 0 {
-		b.Fatalf("%d of %d calls failed", failed, n)
-	}
-	return lat
-}
-
-func quantiles(d []time.Duration) (p50, p99 time.Duration) {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	at := func(p int) time.Duration { return s[min(len(s)-1, len(s)*p/100)] }
-	return at(50), at(99)
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

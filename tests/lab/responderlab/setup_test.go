@@ -14,7 +14,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -40,6 +39,7 @@ import (
 	"k3s-onprem/tests/lab/labhost"
 	"k3s-onprem/tests/lab/runner"
 	"k3s-onprem/tests/realapi/apiserver"
+	"k3s-onprem/tests/responderload"
 
 	resourcepkg "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -314,18 +314,7 @@ func (e *env) post(body []byte, bearer string) (int, map[string]any, error) {
 	return resp.StatusCode, out, nil
 }
 
-// event is a falcosidekick payload for a syscall rule, with Falco's
-// k8s.pod.uid output field when uid is set.
+// event is a falcosidekick payload from this lab's server.
 func event(rule, priority, ns, pod, uid string) []byte {
-	fields := map[string]any{"k8s.ns.name": ns, "k8s.pod.name": pod, "container.id": "6c1b4f2d9e3a", "proc.cmdline": "sh -c id"}
-	if uid != "" {
-		fields["k8s.pod.uid"] = uid
-	}
-	b, _ := json.Marshal(map[string]any{
-		"uuid": "00000000-0000-4000-8000-000000000001", "rule": rule, "priority": priority,
-		"output": fmt.Sprintf("10:15:42.000000000: %s %s (k8s.ns=%s k8s.pod=%s)", priority, rule, ns, pod),
-		"time":   time.Now().UTC().Format(time.RFC3339Nano), "source": "syscall", "hostname": serverName,
-		"tags": []string{"container"}, "output_fields": fields,
-	})
-	return b
+	return responderload.Event(rule, priority, ns, pod, uid, serverName)
 }
