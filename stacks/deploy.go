@@ -41,6 +41,11 @@ type Cluster struct {
 	KubeProvider *kubernetes.Provider
 	// VIP is keepalived on the servers (set by the vip phase).
 	VIP *vip.VIP
+	// NamespacesReady are the podsecurity layer's objects: every namespace
+	// of the registry this stack creates, with its labels and policies
+	// (set by the cluster phase). Falco and the responder install into
+	// them.
+	NamespacesReady []pulumi.Resource
 	// K3sServers are the k3s servers in join order (set by the k3s phase).
 	K3sServers []*k3s.Server
 	// Responder is the Falco responder on the servers (set by the

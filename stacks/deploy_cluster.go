@@ -2,13 +2,17 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"k3s-onprem/components/falco"
 	"k3s-onprem/components/ingress"
 	"k3s-onprem/components/loadbalancer"
 	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/components/responder"
+	"k3s-onprem/internal/namespaces"
 )
 
 // deployCluster wires the in-cluster layer through the k3s phase's
@@ -31,20 +35,17 @@ func deployCluster(ctx *pulumi.Context, c *Cluster) error {
 		deletedWith = c.K3sServers[0]
 	}
 	ingCfg := ingressConfig(spec, v.Minor)
-	namespaces, err := clusterNamespaces(spec, v.Minor)
-	if err != nil {
-		return err
-	}
 	ps, err := podsecurity.NewPodSecurity(ctx, spec.ClusterName+"-podsecurity", &podsecurity.Args{
 		Config: podsecurity.Config{
-			Mode: spec.PodSecurity.Mode, KubeMinor: v.Minor, Namespaces: namespaces,
-			Network: podsecurity.Network{InternalCIDR: spec.Network.InternalCIDR, ServiceCIDR: spec.Network.ServiceCIDR},
+			Mode: spec.PodSecurity.Mode, KubeMinor: v.Minor, Namespaces: namespaces.For(namespaceSelection(spec)),
+			Network: podsecurity.Network{InternalCIDR: spec.Network.InternalCIDR, ServiceCIDR: spec.Network.ServiceCIDR, ClusterCIDR: spec.Network.ClusterCIDR},
 		},
-		Provider: c.KubeProvider, DeletedWith: deletedWith,
+		Provider: c.KubeProvider, DeletedWith: deletedWith, Adopted: adoptedNamespaces(ctx, spec),
 	})
 	if err != nil {
 		return err
 	}
+	c.NamespacesReady = ps.Ready
 	after := ps.Ready
 	if On(spec.LoadBalancer.Enabled) {
 		lb, err := loadbalancer.NewLoadBalancer(ctx, spec.ClusterName+"-loadbalancer", &loadbalancer.Args{
@@ -98,35 +99,62 @@ func loadBalancerConfig(spec *ClusterSpec) loadbalancer.Config {
 	return cfg
 }
 
-// clusterNamespaces are the namespaces the pod security layer creates for
-// the in-cluster components: MetalLB's and one per ingress controller.
-func clusterNamespaces(spec *ClusterSpec, minor int) ([]podsecurity.Namespace, error) {
-	namespaces, err := ingress.Namespaces(ingressConfig(spec, minor))
-	if err != nil {
-		return nil, err
+// namespaceSelection is which of the registry's namespaces this stack
+// creates: one per component it deploys (and per Falco mode and ingress
+// controller).
+func namespaceSelection(spec *ClusterSpec) namespaces.Selection {
+	sel := namespaces.Selection{
+		LoadBalancer:   On(spec.LoadBalancer.Enabled),
+		Falco:          On(spec.Falco.Enabled),
+		FalcoDaemonSet: spec.Falco.Mode == falco.ModeDaemonSet,
+		Responder:      On(spec.Responder.Enabled),
 	}
-	if On(spec.LoadBalancer.Enabled) {
-		namespaces = append([]podsecurity.Namespace{loadbalancer.NamespaceSpec()}, namespaces...)
+	for _, ic := range ingressControllers(spec) {
+		sel.IngressControllers = append(sel.IngressControllers, ic.name)
 	}
-	return namespaces, nil
+	return sel
+}
+
+// adoptedNamespaces are the objects Falco and the responder created
+// themselves before the podsecurity layer created every namespace; the
+// layer takes them over under their old URNs.
+func adoptedNamespaces(ctx *pulumi.Context, spec *ClusterSpec) map[string]pulumi.URN {
+	out := map[string]pulumi.URN{}
+	if On(spec.Falco.Enabled) {
+		maps.Copy(out, falco.Adopted(ctx.Stack(), ctx.Project(), falcoName(spec), spec.Falco.Mode))
+	}
+	if On(spec.Responder.Enabled) {
+		maps.Copy(out, responder.Adopted(ctx.Stack(), ctx.Project(), responderName(spec)))
+	}
+	return out
 }
 
 // ingressConfig lists the enabled controllers.
 func ingressConfig(spec *ClusterSpec, minor int) ingress.Config {
 	cfg := ingress.Config{KubeMinor: minor, PSP: spec.PodSecurity.Mode == podsecurity.ModePSP}
-	for _, ic := range []struct {
-		name string
-		c    IngressController
-	}{{"external", spec.Ingress.External}, {"internal", spec.Ingress.Internal}} {
-		if !On(ic.c.Enabled) {
-			continue
-		}
+	for _, ic := range ingressControllers(spec) {
 		cfg.Controllers = append(cfg.Controllers, ingress.Controller{
 			Name: ic.name, Kind: ingress.KindIngressNginx, ClassName: ic.c.ClassName,
 			Pool: ic.c.Pool, LoadBalancerIP: ic.c.LoadBalancerIP, Replicas: ic.c.Replicas,
 		})
 	}
 	return cfg
+}
+
+type namedController struct {
+	name string
+	c    IngressController
+}
+
+// ingressControllers are the enabled controllers with their names.
+func ingressControllers(spec *ClusterSpec) []namedController {
+	var out []namedController
+	for _, ic := range []namedController{{namespaces.ControllerExternal, spec.Ingress.External}, {namespaces.ControllerInternal, spec.Ingress.Internal}} {
+		if On(ic.c.Enabled) {
+			out = append(out, ic)
+		}
+	}
+	return out
 }
 
 // ingressOutputs is the stack output: per controller its class, pool and

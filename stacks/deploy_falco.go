@@ -14,13 +14,12 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 		return nil
 	}
 	args := &falco.Args{
-		Mode:         c.Spec.Falco.Mode,
-		Version:      c.Spec.Falco.Version,
-		ServiceCIDR:  c.Spec.Network.ServiceCIDR,
-		InternalCIDR: c.Spec.Network.InternalCIDR,
-		ClusterCIDR:  c.Spec.Network.ClusterCIDR,
-		OutputURLs:   map[string]pulumi.StringInput{},
-		Charts:       c.Spec.Charts.Source(),
+		Mode:            c.Spec.Falco.Mode,
+		Version:         c.Spec.Falco.Version,
+		ServiceCIDR:     c.Spec.Network.ServiceCIDR,
+		NamespacesReady: c.NamespacesReady,
+		OutputURLs:      map[string]pulumi.StringInput{},
+		Charts:          c.Spec.Charts.Source(),
 	}
 	// A server's Falco waits for its k3s health gate, so the container
 	// plugin finds k3s's containerd at its first start; agents are not
@@ -61,6 +60,9 @@ func deployFalco(ctx *pulumi.Context, c *Cluster) error {
 		// from NOTICE up in both modes (falco.AlertPriority).
 		args.Responder = &falco.ResponderArgs{URL: r.WebhookURL, Token: r.Token, CAPEM: r.CAPEM, MinPriority: "debug"}
 	}
-	_, err := falco.NewFalco(ctx, c.Spec.ClusterName+"-falco", args)
+	_, err := falco.NewFalco(ctx, falcoName(c.Spec), args)
 	return err
 }
+
+// falcoName names the Falco component.
+func falcoName(spec *ClusterSpec) string { return spec.ClusterName + "-falco" }

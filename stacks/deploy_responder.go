@@ -3,14 +3,12 @@ package stacks
 import (
 	"fmt"
 	"os"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"k3s-onprem/components/falco"
 	"k3s-onprem/components/responder"
+	"k3s-onprem/internal/namespaces"
 )
 
 // deployResponder runs the Falco responder on every server, each after its
@@ -26,14 +24,11 @@ func deployResponder(ctx *pulumi.Context, c *Cluster) error {
 	if c.KubeProvider == nil || len(c.K3sServers) != len(servers) {
 		return fmt.Errorf("needs the k3s servers and the cluster's kubernetes provider")
 	}
-	protected, err := programNamespaces(spec)
-	if err != nil {
-		return err
-	}
 	args := &responder.Args{
 		VIP:                 spec.VIP.Address,
 		Port:                spec.Responder.Port,
-		ProtectedNamespaces: protected,
+		ProtectedNamespaces: namespaces.ResponderProtected(namespaceSelection(spec)),
+		NamespacesReady:     c.NamespacesReady,
 		AllowNamespaces:     spec.Responder.AllowNamespaces,
 		KubeProvider:        c.KubeProvider,
 		DeletedWith:         c.K3sServers[0],
@@ -46,7 +41,7 @@ func deployResponder(ctx *pulumi.Context, c *Cluster) error {
 			After:  []pulumi.Resource{c.K3sServers[i].Gate},
 		})
 	}
-	r, err := responder.NewResponder(ctx, spec.ClusterName+"-responder", args)
+	r, err := responder.NewResponder(ctx, responderName(spec), args)
 	if err != nil {
 		return err
 	}
@@ -56,31 +51,8 @@ func deployResponder(ctx *pulumi.Context, c *Cluster) error {
 	return nil
 }
 
-// programNamespaces are the namespaces the program creates for itself in
-// this stack, besides the responder's own, each taken from the component
-// that creates it: the responder never acts in them (a forged event must
-// not delete Falco's sensors or the ingress controllers).
-// TestGraph_ResponderProtectsEveryNamespaceTheProgramCreates checks the
-// list against every Namespace the plan registers, in every mode.
-func programNamespaces(spec *ClusterSpec) ([]string, error) {
-	v, err := ParseK3sVersion(spec.K3s.Version)
-	if err != nil {
-		return nil, fmt.Errorf("k3s.version: %w", err)
-	}
-	nss, err := clusterNamespaces(spec, v.Minor)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, ns := range nss {
-		out = append(out, ns.Name)
-	}
-	if On(spec.Falco.Enabled) {
-		out = append(out, falco.Namespaces(spec.Falco.Mode)...)
-	}
-	sort.Strings(out)
-	return slices.Compact(out), nil
-}
+// responderName names the responder component.
+func responderName(spec *ClusterSpec) string { return spec.ClusterName + "-responder" }
 
 // responderBinaries builds the responder for each server's arch when the
 // program runs. K3S_ONPREM_RESPONDER_BINARY_<ARCH> (e.g. ..._AMD64) names a

@@ -42,9 +42,9 @@ func TestGraph_ClusterLayerProd(t *testing.T) {
 	objs := clusterObjects(p)
 	got := countByType(objs)
 	want := map[string]int{
-		"kubernetes:core/v1:Namespace":                                                3,  // metallb-system, ingress-nginx, ingress-nginx-internal
-		"kubernetes:core/v1:ServiceAccountPatch":                                      6,  // + default, kube-public, kube-node-lease
-		"kubernetes:networking.k8s.io/v1:NetworkPolicy":                               17, // 2 per namespace, 1 per pod-network workload
+		"kubernetes:core/v1:Namespace":                                                5,  // metallb-system, ingress-nginx, ingress-nginx-internal, falco-responder, falco
+		"kubernetes:core/v1:ServiceAccountPatch":                                      8,  // + default, kube-public, kube-node-lease
+		"kubernetes:networking.k8s.io/v1:NetworkPolicy":                               22, // 2 per namespace, 1 per pod-network workload
 		"kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy":        1,
 		"kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 1,
 		"kubernetes:core/v1:Secret":                                                   1, // memberlist key

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"k3s-onprem/components/responder"
 	"k3s-onprem/internal/plan"
 	core "k3s-onprem/internal/responder"
@@ -95,4 +97,75 @@ func createdNamespaces(p *plan.Plan) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Falco's and the responder's namespaces moved into the podsecurity layer.
+// An update must adopt the existing objects (an alias to their old URN),
+// not create new ones and delete the old: deleting a Namespace deletes
+// everything in it. Each adopted name must be a resource the layer
+// registers, and each old URN is the one the previous release recorded
+// (out/prod/resources.txt before the namespace registry).
+func TestGraph_PodSecurityAdoptsTheMovedNamespaces(t *testing.T) {
+	const prefix = "urn:pulumi:prod::k3s-onprem::"
+	cases := map[string]struct {
+		override func(raw map[string]string)
+		want     map[string]string
+	}{
+		"falco host": {nil, map[string]string{
+			"namespace-falco":                            prefix + "k3s-onprem:falco:Falco$kubernetes:core/v1:Namespace::prod-falco-ns",
+			"networkpolicy-falco-default-deny":           prefix + "k3s-onprem:falco:Falco$kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-falco-netpol-default-deny",
+			"namespace-falco-responder":                  prefix + "k3s-onprem:responder:Responder$kubernetes:core/v1:Namespace::prod-responder-namespace",
+			"networkpolicy-falco-responder-default-deny": prefix + "k3s-onprem:responder:Responder$kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-responder-default-deny",
+		}},
+		"falco daemonset": {func(raw map[string]string) {
+			raw["falco"] = `{"mode": "daemonset", "outputs": [{"type": "slack", "minPriority": "warning"}]}`
+		}, map[string]string{
+			"namespace-falco-system":                  prefix + "k3s-onprem:falco:Falco$kubernetes:core/v1:Namespace::prod-falco-sensors-ns",
+			"networkpolicy-falco-system-default-deny": prefix + "k3s-onprem:falco:Falco$kubernetes:networking.k8s.io/v1:NetworkPolicy::prod-falco-sensors-netpol-default-deny",
+		}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p, err := PlanStack("..", "prod", c.override)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := prodSpec(t)
+			if c.override != nil {
+				sf, err := ReadStackFile("../Pulumi.prod.yaml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				sf.Raw[KeySSHPrivateKey] = Placeholder
+				sf.Raw[KeyFalcoOutputURLs] = `{"slack":"x"}`
+				c.override(sf.Raw)
+				var v Validation
+				if spec, v = Decode("prod", sf.Raw); v.Err() != nil {
+					t.Fatal(v.Err())
+				}
+			}
+			var adopted map[string]pulumi.URN
+			if err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+				adopted = adoptedNamespaces(ctx, spec)
+				return nil
+			}, pulumi.WithMocks(Project, "prod", nopMocks{})); err != nil {
+				t.Fatal(err)
+			}
+			for res, urn := range c.want {
+				if string(adopted[res]) != urn {
+					t.Errorf("%s adopts %q, want %q", res, adopted[res], urn)
+				}
+			}
+			ps := p.Named("k3s-onprem:podsecurity:PodSecurity", "prod-podsecurity")
+			for res := range adopted {
+				found := false
+				for _, r := range p.Resources {
+					found = found || (r.Parent == ps.URN && r.Name == res)
+				}
+				if !found {
+					t.Errorf("adopted %s is not a resource of the podsecurity layer", res)
+				}
+			}
+		})
+	}
 }

@@ -5,6 +5,8 @@ import (
 
 	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
 	"sigs.k8s.io/yaml"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // Kubernetes audit events reach Falco's k8saudit plugin through the API
@@ -14,7 +16,7 @@ const (
 	// next to the audit policy the k3s component renders.
 	AuditWebhookConfigPath = "/var/lib/rancher/k3s/server/audit-webhook.yaml"
 	// AuditPort is where the k8saudit plugin listens.
-	AuditPort = 9765
+	AuditPort = namespaces.FalcoAuditPort
 	// AuditEndpoint is the plugin's webhook path.
 	AuditEndpoint = "/k8s-audit"
 )

@@ -8,56 +8,27 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"k3s-onprem/internal/namespaces"
 )
 
-// Pod labels the charts set (name = chart, instance = release).
-var (
-	sidekickSelector = map[string]string{"app.kubernetes.io/name": "falcosidekick", "app.kubernetes.io/instance": SidekickReleaseName}
-	auditSelector    = map[string]string{"app.kubernetes.io/name": "falco", "app.kubernetes.io/instance": AuditReleaseName}
-)
-
-// inCluster creates the namespaces, Falco's read-only identity,
-// falcosidekick with its fixed node-facing Service, and in daemonset mode
-// the Falco releases.
+// inCluster creates Falco's read-only identity, falcosidekick with its
+// fixed node-facing Service, and in daemonset mode the Falco releases. The
+// namespaces and their NetworkPolicies are the podsecurity layer's
+// (declared in internal/namespaces); everything here waits for them.
 func (f *Falco) inCluster(ctx *pulumi.Context, name string, args *Args, sidekickIP string) error {
 	opts := []pulumi.ResourceOption{pulumi.Parent(f), pulumi.Provider(args.KubeProvider)}
 	if args.DeletedWith != nil {
 		opts = append(opts, pulumi.DeletedWith(args.DeletedWith))
 	}
-	// falcosidekick passes the restricted profile; only the sensors need
-	// privileged pods, and they get their own namespace.
-	ns, err := namespace(ctx, name+"-ns", Namespace, "restricted", opts)
-	if err != nil {
-		return err
+	if len(args.NamespacesReady) == 0 {
+		return fmt.Errorf("falco: the podsecurity layer's namespaces are needed before anything is installed into them")
 	}
 	identityNS := Namespace
-	deps := []pulumi.Resource{ns}
 	if args.Mode == ModeDaemonSet {
-		sensors, err := namespace(ctx, name+"-sensors-ns", SensorNamespace, "privileged", opts)
-		if err != nil {
-			return err
-		}
 		identityNS = SensorNamespace
-		deps = append(deps, sensors)
 	}
-	withDeps := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(deps))
-	// An empty "from" would admit every source; refuse instead.
-	if args.InternalCIDR == "" || args.ClusterCIDR == "" {
-		return fmt.Errorf("falco: the internal and cluster CIDRs are needed for the NetworkPolicies")
-	}
-	sources := []string{args.InternalCIDR, args.ClusterCIDR}
-	if err := networkPolicies(ctx, name+"-netpol", Namespace, sources, []listener{{sidekickSelector, SidekickPort}}, withDeps); err != nil {
-		return err
-	}
-	if args.Mode == ModeDaemonSet {
-		if err := networkPolicies(ctx, name+"-sensors-netpol", SensorNamespace, sources, []listener{
-			{auditSelector, AuditPort},
-			// The sensors listen only for the kubelet's health probes.
-			{map[string]string{"app.kubernetes.io/name": "falco", "app.kubernetes.io/instance": DaemonSetReleaseName}, 8765},
-		}, withDeps); err != nil {
-			return err
-		}
-	}
+	withDeps := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(args.NamespacesReady))
 	sa, err := readerIdentity(ctx, name, identityNS, withDeps)
 	if err != nil {
 		return err
@@ -69,28 +40,6 @@ func (f *Falco) inCluster(ctx *pulumi.Context, name string, args *Args, sidekick
 		return sensors(ctx, name, args, SidekickURL(sidekickIP), append(withDeps, pulumi.DependsOn([]pulumi.Resource{sa})))
 	}
 	return nil
-}
-
-// sensorsPrivilegedReason says why the DaemonSet sensors' namespace enforces
-// privileged (the policy pack requires a reason on every relaxed namespace).
-const sensorsPrivilegedReason = "Falco sensors load the eBPF probe and read host state: privileged, hostPID and host mounts"
-
-// namespace creates a namespace enforcing level; audit and warn stay
-// restricted so anything beyond restricted is still reported, and a level
-// other than restricted carries its reason.
-func namespace(ctx *pulumi.Context, resName, ns, level string, opts []pulumi.ResourceOption) (*corev1.Namespace, error) {
-	meta := &metav1.ObjectMetaArgs{
-		Name: pulumi.String(ns),
-		Labels: pulumi.StringMap{
-			"pod-security.kubernetes.io/enforce": pulumi.String(level),
-			"pod-security.kubernetes.io/audit":   pulumi.String("restricted"),
-			"pod-security.kubernetes.io/warn":    pulumi.String("restricted"),
-		},
-	}
-	if level != "restricted" {
-		meta.Annotations = pulumi.StringMap{"k3s-onprem.io/pod-security-reason": pulumi.String(sensorsPrivilegedReason)}
-	}
-	return corev1.NewNamespace(ctx, resName, &corev1.NamespaceArgs{Metadata: meta}, opts...)
 }
 
 // readerIdentity is the ServiceAccount, the get/list/watch ClusterRole
@@ -184,7 +133,7 @@ func (f *Falco) sidekick(ctx *pulumi.Context, name string, args *Args, ip string
 		return err
 	}
 	_, err = fixedService(ctx, name+"-sidekick-nodes", "falcosidekick-nodes", Namespace, ip, SidekickPort,
-		sidekickSelector, opts)
+		namespaces.SidekickPods(), opts)
 	return err
 }
 
@@ -242,6 +191,6 @@ func sensors(ctx *pulumi.Context, name string, args *Args, sidekickURL string, o
 		return err
 	}
 	_, err = fixedService(ctx, name+"-k8saudit-svc", "falco-k8saudit", SensorNamespace, ip, AuditPort,
-		auditSelector, opts)
+		namespaces.FalcoAuditPods(), opts)
 	return err
 }

@@ -53,11 +53,8 @@ type Args struct {
 	Version string
 	// ServiceCIDR places the fixed sidekick and audit ClusterIPs.
 	ServiceCIDR string
-	// InternalCIDR and ClusterCIDR are where the listeners' clients (node
-	// host networks) come from; the NetworkPolicies admit only them.
-	InternalCIDR, ClusterCIDR string
-	Nodes                     []Node
-	Outputs                   []Output
+	Nodes       []Node
+	Outputs     []Output
 	// OutputURLs maps an output type to its URL (secret).
 	OutputURLs map[string]pulumi.StringInput
 	// Responder, when set, receives alerts through sidekick's webhook output.
@@ -65,6 +62,10 @@ type Args struct {
 	// KubeProvider talks to the cluster; without it nothing is created in
 	// the cluster (and daemonset mode is refused).
 	KubeProvider pulumi.ProviderResource
+	// NamespacesReady are the podsecurity layer's objects (Falco's
+	// namespaces with their labels and NetworkPolicies); every object
+	// here waits for them.
+	NamespacesReady []pulumi.Resource
 	// DeletedWith, when set, is the resource whose deletion removes the
 	// cluster, so destroy does not talk to a dead API server.
 	DeletedWith pulumi.Resource
@@ -115,7 +116,7 @@ func NewFalco(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		auditURL = ServiceAuditURL(ip)
 	}
 	f := &Falco{Steps: map[string]*remote.Command{}}
-	if err := ctx.RegisterComponentResourceV2("k3s-onprem:falco:Falco", name, componentInputs(args), f, opts...); err != nil {
+	if err := ctx.RegisterComponentResourceV2(componentType, name, componentInputs(args), f, opts...); err != nil {
 		return nil, err
 	}
 	sidekickURL := SidekickURL(sidekickIP)

@@ -1,11 +1,13 @@
 package falco
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -30,9 +32,15 @@ func planFalcoCharts(t *testing.T, mode string, src chartsource.Source) *plan.Pl
 		if err != nil {
 			return err
 		}
+		// Stands for the podsecurity layer, which creates Falco's
+		// namespaces from the registry.
+		ns, err := corev1.NewNamespace(ctx, "podsecurity-ns", &corev1.NamespaceArgs{})
+		if err != nil {
+			return err
+		}
 		_, err = NewFalco(ctx, "unit-falco", &Args{
 			Mode: mode, Version: "0.42.1", ServiceCIDR: "10.43.0.0/16",
-			InternalCIDR: "192.168.122.0/24", ClusterCIDR: "10.42.0.0/16",
+			NamespacesReady: []pulumi.Resource{ns},
 			Nodes: []Node{
 				{Name: "s1", Server: true, Target: hoststep.Target{Node: "s1", Connection: remote.ConnectionArgs{Host: pulumi.String("10.0.0.1")}}},
 				{Name: "a1", Target: hoststep.Target{Node: "a1", Connection: remote.ConnectionArgs{Host: pulumi.String("10.0.0.2")}}},
@@ -148,37 +156,22 @@ func plainHas(v resource.PropertyValue, s string) bool {
 	return false
 }
 
-func TestNewFalco_NamespacesHaveNetworkPolicies(t *testing.T) {
+// Falco creates no namespace or NetworkPolicy of its own (the podsecurity
+// layer does, from the registry) and installs nothing before them.
+func TestNewFalco_WaitsForTheRegistryNamespaces(t *testing.T) {
 	for _, mode := range []string{ModeHost, ModeDaemonSet} {
 		p := planFalco(t, mode)
-		covered := map[string]int{}
-		for _, np := range p.OfType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
-			covered[plan.Unwrap(plan.Unwrap(np.Inputs["metadata"]).ObjectValue()["namespace"]).StringValue()]++
-		}
-		for _, ns := range p.OfType("kubernetes:core/v1:Namespace") {
-			name := plan.Unwrap(plan.Unwrap(ns.Inputs["metadata"]).ObjectValue()["name"]).StringValue()
-			if covered[name] < 2 {
-				t.Errorf("%s: namespace %s has %d NetworkPolicies, want default-deny plus its listener", mode, name, covered[name])
+		ns := p.Named("kubernetes:core/v1:Namespace", "podsecurity-ns")
+		comp := p.Named(componentType, "unit-falco")
+		for _, r := range p.Resources {
+			if r.Parent != comp.URN || !strings.HasPrefix(r.Type, "kubernetes:") {
+				continue
 			}
-		}
-	}
-}
-
-func TestNewFalco_ListenersAdmitOnlyTheNodeNetworks(t *testing.T) {
-	p := planFalco(t, ModeDaemonSet)
-	for _, np := range p.OfType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
-		spec := plan.Unwrap(np.Inputs["spec"]).ObjectValue()
-		ing, ok := spec["ingress"]
-		if !ok {
-			continue
-		}
-		for _, rule := range plan.Unwrap(ing).ArrayValue() {
-			var cidrs []string
-			for _, peer := range plan.Unwrap(plan.Unwrap(rule).ObjectValue()["from"]).ArrayValue() {
-				cidrs = append(cidrs, plan.Unwrap(plan.Unwrap(plan.Unwrap(peer).ObjectValue()["ipBlock"]).ObjectValue()["cidr"]).StringValue())
+			if r.Type == "kubernetes:core/v1:Namespace" || r.Type == "kubernetes:networking.k8s.io/v1:NetworkPolicy" {
+				t.Errorf("%s: falco registers %s %s; namespaces and their policies are the podsecurity layer's", mode, r.Type, r.Name)
 			}
-			if strings.Join(cidrs, ",") != "192.168.122.0/24,10.42.0.0/16" {
-				t.Errorf("%s admits %v, want the internal and cluster CIDRs only", np.Name, cidrs)
+			if !slices.Contains(r.DependsOn, ns.URN) {
+				t.Errorf("%s: %s %s does not wait for the namespaces", mode, r.Type, r.Name)
 			}
 		}
 	}

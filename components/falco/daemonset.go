@@ -1,16 +1,20 @@
 package falco
 
-import "sort"
+import (
+	"sort"
+
+	"k3s-onprem/internal/namespaces"
+)
 
 // SensorNamespace holds the daemonset-mode Falco pods. They need privileged
 // pods (eBPF), so they do not share the restricted falco namespace with
 // falcosidekick.
-const SensorNamespace = "falco-system"
+const SensorNamespace = namespaces.FalcoSensorsName
 
 // Release names in daemonset mode.
 const (
-	DaemonSetReleaseName = "falco"
-	AuditReleaseName     = "falco-k8saudit"
+	DaemonSetReleaseName = namespaces.FalcoSensorsRelease
+	AuditReleaseName     = namespaces.FalcoAuditRelease
 )
 
 // DaemonSetInput is what the daemonset-mode values depend on.

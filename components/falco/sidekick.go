@@ -4,17 +4,19 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // falcosidekick runs in the cluster and fans Falco's alerts out to the
 // configured outputs and to the responder.
 const (
-	Namespace           = "falco"
-	SidekickReleaseName = "falcosidekick"
+	Namespace           = namespaces.FalcoName
+	SidekickReleaseName = namespaces.SidekickRelease
 	// SidekickPort is falcosidekick's own listen port (its chart's
 	// default); that the responder's default is the same number is a
 	// coincidence, they run on different hosts' addresses.
-	SidekickPort = 2801
+	SidekickPort = namespaces.SidekickPort
 	// responderCAMount is where the responder's CA is mounted in sidekick.
 	responderCAMount = "/etc/k3s-onprem/responder-ca"
 	// ResponderCAConfigMap holds the responder's CA certificate (public).

@@ -1,6 +1,9 @@
 package ingress
 
-import "k3s-onprem/components/podsecurity"
+import (
+	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/internal/namespaces"
+)
 
 // ingress-nginx charts. 4.15.1 (controller v1.15.1, March 2026) is the
 // project's final release. Clusters on Kubernetes <= 1.24 (the PSP path)
@@ -32,12 +35,7 @@ func (ingressNginx) chart(minor int) Chart {
 
 // release is ingress-nginx for the external controller (the chart's own
 // naming) and ingress-nginx-<name> for the others.
-func (ingressNginx) release(c Controller) string {
-	if c.Name == "external" {
-		return "ingress-nginx"
-	}
-	return "ingress-nginx-" + c.Name
-}
+func (ingressNginx) release(c Controller) string { return namespaces.IngressNginxNamespace(c.Name) }
 
 // values: its own IngressClass and controller value (so two controllers
 // never claim each other's Ingresses), a LoadBalancer Service on the
@@ -83,34 +81,7 @@ func (n ingressNginx) values(c Controller, cfg Config) map[string]any {
 	}
 }
 
-func (n ingressNginx) namespace(c Controller) podsecurity.Namespace {
-	rel := n.release(c)
-	pods := func(component string) map[string]string {
-		return map[string]string{"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/instance": rel, "app.kubernetes.io/component": component}
-	}
-	return podsecurity.Namespace{
-		Name:    rel,
-		Enforce: podsecurity.Restricted,
-		Workloads: []podsecurity.Workload{
-			{
-				Name:      "controller",
-				Selector:  pods("controller"),
-				Public:    []podsecurity.Port{{Port: 80}, {Port: 443}, {Port: 8443}},
-				Metrics:   []podsecurity.Port{{Port: 10254}},
-				APIServer: true,
-				AllPods:   true,
-				Why:       "clients on 80/443 from anywhere; the admission webhook (8443) called by the API server; proxies to backends in every namespace; watches Ingresses through the API; metrics on 10254",
-			},
-			{
-				Name:      "admission",
-				Selector:  pods("admission-webhook"),
-				APIServer: true,
-				Why:       "the chart's hook jobs create the webhook certificate and patch it into the webhook configuration through the API",
-			},
-		},
-		PSPGrants: []podsecurity.PSPGrant{{
-			Policy: podsecurity.PSPNetBindService, ServiceAccounts: []string{rel},
-			Reason: "nginx binds 80/443 as uid 101 with NET_BIND_SERVICE (and, before controller v1.9, privilege escalation for the file capability)",
-		}},
-	}
+// namespace is the controller's declaration in the namespace registry.
+func (ingressNginx) namespace(c Controller) podsecurity.Namespace {
+	return namespaces.IngressNginx(c.Name)
 }

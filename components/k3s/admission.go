@@ -10,13 +10,15 @@ import (
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 	psav1 "k8s.io/pod-security-admission/admission/api/v1"
 	"sigs.k8s.io/yaml"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // SystemExemptNamespaces are exempt from Pod Security Admission because the
-// platform's own privileged pods (CoreDNS, metrics-server, local-path,
-// k3s helm jobs) run there. Everything else the stack deploys gets a
-// namespace label or an entry in podSecurity.exemptNamespaces with a reason.
-var SystemExemptNamespaces = []Exemption{{Namespace: "kube-system", Reason: "k3s system components"}}
+// platform's own privileged pods run there (from the namespace registry).
+// Everything else the stack deploys gets a namespace label or an entry in
+// podSecurity.exemptNamespaces with a reason.
+var SystemExemptNamespaces = namespaces.PSAExemptions()
 
 // eventRateLimitConfig mirrors eventratelimit.admission.k8s.io/v1alpha1
 // Configuration. The upstream type lives in k8s.io/kubernetes, which is not

@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"sigs.k8s.io/yaml"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // Config is /etc/rancher/k3s/config.yaml: one field per k3s flag (the key
@@ -77,10 +79,7 @@ type PodSecurity struct {
 }
 
 // Exemption is a namespace exempt from Pod Security Admission.
-type Exemption struct {
-	Namespace string
-	Reason    string
-}
+type Exemption = namespaces.Exemption
 
 // Role of a node.
 const (

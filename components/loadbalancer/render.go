@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/internal/namespaces"
 )
 
 // The pinned chart. MetalLB's chart version equals its app version; its
@@ -26,8 +27,8 @@ const (
 	ChartName    = "metallb"
 	ChartVersion = "0.15.2"
 	ChartRepo    = "https://metallb.github.io/metallb"
-	ReleaseName  = "metallb"
-	Namespace    = "metallb-system"
+	ReleaseName  = namespaces.MetalLBRelease
+	Namespace    = namespaces.MetalLBName
 )
 
 // The speaker's memberlist key: created by this component from a random
@@ -138,31 +139,5 @@ func Values() map[string]any {
 	}
 }
 
-// NamespaceSpec declares metallb-system to the pod security layer.
-func NamespaceSpec() podsecurity.Namespace {
-	return podsecurity.Namespace{
-		Name:    Namespace,
-		Enforce: podsecurity.Privileged,
-		Reason: "the MetalLB speaker runs with hostNetwork and the NET_RAW capability to answer ARP for service addresses on the nodes' " +
-			"interfaces, which the baseline level forbids; the controller in the same namespace needs none of it",
-		Workloads: []podsecurity.Workload{
-			{
-				Name:      "controller",
-				Selector:  map[string]string{"app.kubernetes.io/name": "metallb", "app.kubernetes.io/component": "controller"},
-				Public:    []podsecurity.Port{{Port: 9443}},
-				Metrics:   []podsecurity.Port{{Port: 7472}},
-				APIServer: true,
-				Why:       "watches Services and pools through the API; serves the validating webhook (9443) that the API server calls from host addresses; metrics on 7472",
-			},
-			{
-				Name:        "speaker",
-				HostNetwork: true,
-				Why:         "host network: not subject to NetworkPolicies; the host firewall (components/host) limits memberlist 7946 to the internal zone",
-			},
-		},
-		PSPGrants: []podsecurity.PSPGrant{{
-			Policy: podsecurity.PSPSystemUnrestricted, ServiceAccounts: []string{ReleaseName + "-speaker"},
-			Reason: "hostNetwork and NET_RAW, as above",
-		}},
-	}
-}
+// NamespaceSpec is metallb-system's declaration in the namespace registry.
+func NamespaceSpec() podsecurity.Namespace { return namespaces.MetalLB() }

@@ -17,6 +17,11 @@ type Args struct {
 	// (the first server's k3s install): destroying the stack then skips
 	// deleting objects from a cluster that no longer answers.
 	DeletedWith pulumi.Resource
+	// Adopted maps a resource name of this layer to the URN the same
+	// Kubernetes object had under the component that created it before
+	// (see falco.Adopted, responder.Adopted), so an update takes it over
+	// instead of deleting a namespace with everything in it.
+	Adopted map[string]pulumi.URN
 }
 
 // PodSecurity is the registered layer.
@@ -81,7 +86,16 @@ func (w *wiring) add(r pulumi.Resource, err error) error {
 // opts are the options of every object; namespaced objects also wait for
 // their namespace when this layer creates it.
 func (w *wiring) opts(ns string) []pulumi.ResourceOption {
+	return w.optsFor("", ns)
+}
+
+// optsFor is opts for the resource named resName, adopting its previous
+// URN when it has one.
+func (w *wiring) optsFor(resName, ns string) []pulumi.ResourceOption {
 	o := []pulumi.ResourceOption{pulumi.Parent(w.parent), pulumi.Provider(w.args.Provider)}
+	if urn, ok := w.args.Adopted[resName]; ok && resName != "" {
+		o = append(o, pulumi.Aliases([]pulumi.Alias{{URN: urn}}))
+	}
 	if w.args.DeletedWith != nil {
 		o = append(o, pulumi.DeletedWith(w.args.DeletedWith))
 	}
@@ -119,7 +133,8 @@ func (w *wiring) cluster(m *Manifests) error {
 		}
 	}
 	for _, n := range m.Namespaces {
-		res, err := pcorev1.NewNamespace(w.ctx, ResourceName(n.Kind, n.ObjectMeta), &pcorev1.NamespaceArgs{Metadata: Meta(n.ObjectMeta)}, w.opts("")...)
+		resName := ResourceName(n.Kind, n.ObjectMeta)
+		res, err := pcorev1.NewNamespace(w.ctx, resName, &pcorev1.NamespaceArgs{Metadata: Meta(n.ObjectMeta)}, w.optsFor(resName, "")...)
 		if err := w.add(res, err); err != nil {
 			return err
 		}
@@ -149,8 +164,9 @@ func (w *wiring) namespaced(m *Manifests) error {
 		if err != nil {
 			return err
 		}
-		if err := w.add(pnetworkingv1.NewNetworkPolicy(w.ctx, ResourceName(p.Kind, p.ObjectMeta),
-			&pnetworkingv1.NetworkPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.opts(p.Namespace)...)); err != nil {
+		resName := ResourceName(p.Kind, p.ObjectMeta)
+		if err := w.add(pnetworkingv1.NewNetworkPolicy(w.ctx, resName,
+			&pnetworkingv1.NetworkPolicyArgs{Metadata: Meta(p.ObjectMeta), Spec: spec}, w.optsFor(resName, p.Namespace)...)); err != nil {
 			return err
 		}
 	}

@@ -86,3 +86,10 @@ func lower(s string) string {
 	}
 	return string(b)
 }
+
+// ChildURN is the URN of a resource named name of type typ whose parent is
+// a component of type parentType registered at the stack's root: what a
+// component hands to Args.Adopted for an object it used to create itself.
+func ChildURN(stack, project, parentType, typ, name string) pulumi.URN {
+	return pulumi.URN("urn:pulumi:" + stack + "::" + project + "::" + parentType + "$" + typ + "::" + name)
+}

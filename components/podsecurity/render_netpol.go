@@ -20,6 +20,10 @@ type Network struct {
 	// ServiceCIDR's first address is the kubernetes Service (443); allowed
 	// too for policy engines that match before the rewrite.
 	ServiceCIDR string
+	// ClusterCIDR is the pod network: host traffic to a ClusterIP arrives
+	// from a node's pod-network address once kube-proxy masquerades it
+	// onto flannel, so FromNodes ports admit it besides InternalCIDR.
+	ClusterCIDR string
 }
 
 // Policy names every managed namespace gets.
@@ -53,6 +57,13 @@ func NetworkPolicies(ns string, workloads []Workload, net Network) ([]networking
 			// calls webhooks from host addresses that vary by node.
 			in = append(in, networkingv1.NetworkPolicyIngressRule{Ports: ports(w.Public)})
 		}
+		if len(w.FromNodes) > 0 {
+			from, err := nodeSources(net)
+			if err != nil {
+				return nil, fmt.Errorf("namespace %s: workload %s: %w", ns, w.Name, err)
+			}
+			in = append(in, networkingv1.NetworkPolicyIngressRule{From: from, Ports: ports(w.FromNodes)})
+		}
 		if len(w.Metrics) > 0 {
 			in = append(in, networkingv1.NetworkPolicyIngressRule{
 				From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelScrapeMetrics: "true"}}}},
@@ -66,6 +77,10 @@ func NetworkPolicies(ns string, workloads []Workload, net Network) ([]networking
 				return nil, fmt.Errorf("namespace %s: %w", ns, err)
 			}
 			eg = append(eg, rules...)
+		}
+		if w.AnyEgress {
+			// An empty rule allows all egress.
+			eg = append(eg, networkingv1.NetworkPolicyEgressRule{})
 		}
 		if w.AllPods {
 			eg = append(eg, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}})
@@ -102,6 +117,21 @@ func dnsEgress() networkingv1.NetworkPolicyEgressRule {
 		}},
 		Ports: ports([]Port{{Port: 53, Protocol: "UDP"}, {Port: 53}}),
 	}
+}
+
+// nodeSources are the nodes' addresses: the internal network and the pod
+// network (masqueraded host traffic). An empty "from" would admit every
+// source, so both must be known.
+func nodeSources(net Network) ([]networkingv1.NetworkPolicyPeer, error) {
+	var out []networkingv1.NetworkPolicyPeer
+	for _, c := range []struct{ name, cidr string }{{"internal", net.InternalCIDR}, {"cluster", net.ClusterCIDR}} {
+		p, err := netip.ParsePrefix(c.cidr)
+		if err != nil {
+			return nil, fmt.Errorf("%s CIDR: %w", c.name, err)
+		}
+		out = append(out, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: p.Masked().String()}})
+	}
+	return out, nil
 }
 
 func apiServerEgress(net Network) ([]networkingv1.NetworkPolicyEgressRule, error) {

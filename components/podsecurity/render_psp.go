@@ -3,15 +3,17 @@ package podsecurity
 import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // PodSecurityPolicy names. The first two are the blog's (Part 2), field for
 // field; the third is the anchor's ingress-nginx policy, shared by any
 // non-root workload that binds low ports.
 const (
-	PSPSystemUnrestricted = "system-unrestricted-psp"
-	PSPGlobalRestricted   = "global-restricted-psp"
-	PSPNetBindService     = "net-bind-service-psp"
+	PSPSystemUnrestricted = namespaces.PSPSystemUnrestricted
+	PSPGlobalRestricted   = namespaces.PSPGlobalRestricted
+	PSPNetBindService     = namespaces.PSPNetBindService
 )
 
 // PodSecurityPolicy is policy/v1beta1 PodSecurityPolicy. k8s.io/api dropped

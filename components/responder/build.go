@@ -28,7 +28,7 @@ const ModulePackage = "k3s-onprem/cmd/responder"
 
 // sourceDirs are the module directories the binary is built from. A test
 // checks them against `go list -deps`, so the cache key cannot miss one.
-var sourceDirs = []string{"cmd/responder", "internal/responder"}
+var sourceDirs = []string{"cmd/responder", "internal/responder", "internal/namespaces"}
 
 // Builder builds (or takes) the responder binary for linux/<arch>.
 type Builder struct {

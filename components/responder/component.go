@@ -14,13 +14,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/internal/hoststep"
+	"k3s-onprem/internal/namespaces"
 	core "k3s-onprem/internal/responder"
 )
 
 // Defaults.
 const (
 	DefaultPort      = core.DefaultPort
-	DefaultNamespace = "falco-responder"
+	DefaultNamespace = namespaces.ResponderName
 	// secretLength is the shared secret's length; letters and digits only,
 	// so it survives a header, a YAML value and a shell read unquoted.
 	secretLength = 48
@@ -62,8 +63,6 @@ type Args struct {
 	VIP string
 	// Port is the HTTPS port on every server (default 2801).
 	Port int
-	// Namespace holds the responder's ServiceAccount (default falco-responder).
-	Namespace string
 	// ProtectedNamespaces are the namespaces the program creates for itself
 	// besides Namespace (Falco, MetalLB, ingress-nginx): never acted on, and
 	// not un-protectable by AllowNamespaces. The caller derives them from
@@ -71,6 +70,10 @@ type Args struct {
 	ProtectedNamespaces []string
 	// AllowNamespaces are never acted on, besides the system namespaces.
 	AllowNamespaces []string
+	// NamespacesReady are the podsecurity layer's objects: the responder's
+	// namespace (DefaultNamespace, declared in internal/namespaces) with
+	// its policies. The identity waits for them.
+	NamespacesReady []pulumi.Resource
 	// KubeProvider creates the Kubernetes identity (the cluster's provider).
 	KubeProvider pulumi.ProviderResource
 	// DeletedWith is what the Kubernetes objects die with (the cluster), so
@@ -84,9 +87,6 @@ type Args struct {
 func (a *Args) defaults() error {
 	if a.Port == 0 {
 		a.Port = DefaultPort
-	}
-	if a.Namespace == "" {
-		a.Namespace = DefaultNamespace
 	}
 	if len(a.Servers) == 0 {
 		return fmt.Errorf("responder: no servers")
@@ -123,13 +123,13 @@ func NewResponder(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.R
 	inputs := pulumi.Map{
 		"vip":             pulumi.String(args.VIP),
 		"port":            pulumi.Int(args.Port),
-		"namespace":       pulumi.String(args.Namespace),
+		"namespace":       pulumi.String(DefaultNamespace),
 		"allowNamespaces": pulumi.ToStringArray(args.AllowNamespaces),
 		"protected":       pulumi.ToStringArray(args.ProtectedNamespaces),
 		"servers":         servers,
 		"permissions":     rulesInput(perms),
 	}
-	if err := ctx.RegisterComponentResourceV2("k3s-onprem:responder:Responder", name, inputs, r, opts...); err != nil {
+	if err := ctx.RegisterComponentResourceV2(componentType, name, inputs, r, opts...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(r)
@@ -147,7 +147,7 @@ func NewResponder(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.R
 	if args.DeletedWith != nil {
 		k8sOpts = append(k8sOpts, pulumi.DeletedWith(args.DeletedWith))
 	}
-	ident, err := newIdentity(ctx, name, args.Namespace, perms, k8sOpts...)
+	ident, err := newIdentity(ctx, name, DefaultNamespace, perms, append(k8sOpts, pulumi.DependsOn(args.NamespacesReady))...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 		return nil, err
 	}
 	step, err := Step(StepInput{
-		Port: args.Port, Namespace: args.Namespace, ProtectedNamespaces: args.ProtectedNamespaces,
+		Port: args.Port, Namespace: DefaultNamespace, ProtectedNamespaces: args.ProtectedNamespaces,
 		AllowNamespaces: args.AllowNamespaces, BinarySHA256: sha,
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 // actions are what matter.
 func mustConfig(args *Args) *core.Config {
 	c := core.DefaultConfig()
-	c.OwnNamespace = args.Namespace
+	c.OwnNamespace = DefaultNamespace
 	c.ProtectedNamespacesExtra = args.ProtectedNamespaces
 	c.Allow.Namespaces = args.AllowNamespaces
 	return c

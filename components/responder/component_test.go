@@ -103,9 +103,8 @@ func TestComponent_Graph(t *testing.T) {
 	for _, typ := range []string{
 		"random:index/randomPassword:RandomPassword", "tls:index/selfSignedCert:SelfSignedCert",
 		"tls:index/certRequest:CertRequest", "tls:index/locallySignedCert:LocallySignedCert",
-		"kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+		"kubernetes:core/v1:ServiceAccount", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
 		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-		"kubernetes:networking.k8s.io/v1:NetworkPolicy",
 	} {
 		if n := len(p.OfType(typ)); n != 1 {
 			t.Errorf("%s: %d resources, want 1", typ, n)

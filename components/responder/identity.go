@@ -3,7 +3,6 @@ package responder
 import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
-	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	k8srbac "k8s.io/api/rbac/v1"
@@ -19,7 +18,8 @@ type identity struct {
 // ClusterRoleBinding) name.
 const ServiceAccount = "falco-responder"
 
-// newIdentity creates the namespace, the ServiceAccount, a ClusterRole made
+// newIdentity creates the ServiceAccount (in the podsecurity layer's
+// namespace, which opts must wait for), a ClusterRole made
 // from the actions' Permissions (pods can be attacked in any namespace, so
 // the role is cluster-wide; the verbs are the minimum) and its binding.
 // There is no token Secret: a legacy kubernetes.io/service-account-token
@@ -27,38 +27,12 @@ const ServiceAccount = "falco-responder"
 // API (RenderToken) and refreshes it before it expires.
 func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.PolicyRule, opts ...pulumi.ResourceOption) (*identity, error) {
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String("falco-responder"), "app.kubernetes.io/managed-by": pulumi.String("k3s-onprem")}
-	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(namespace),
-			// Nothing runs here; the strictest level keeps it that way.
-			Labels: pulumi.StringMap{
-				"app.kubernetes.io/managed-by":       pulumi.String("k3s-onprem"),
-				"pod-security.kubernetes.io/enforce": pulumi.String("restricted"),
-				"pod-security.kubernetes.io/audit":   pulumi.String("restricted"),
-				"pod-security.kubernetes.io/warn":    pulumi.String("restricted"),
-			},
-		},
-	}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	inNS := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{ns}))
-	// No pod belongs here; should one be created anyway, it talks to nobody.
-	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-default-deny", &networkingv1.NetworkPolicyArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("default-deny"), Namespace: pulumi.String(namespace), Labels: labels},
-		Spec: &networkingv1.NetworkPolicySpecArgs{
-			PodSelector: &metav1.LabelSelectorArgs{},
-			PolicyTypes: pulumi.ToStringArray([]string{"Ingress", "Egress"}),
-		},
-	}, inNS...); err != nil {
-		return nil, err
-	}
 	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(ServiceAccount), Namespace: pulumi.String(namespace), Labels: labels}
 	sa, err := corev1.NewServiceAccount(ctx, name+"-sa", &corev1.ServiceAccountArgs{
 		Metadata: meta,
 		// The token is used from the host, never mounted into a pod.
 		AutomountServiceAccountToken: pulumi.Bool(false),
-	}, inNS...)
+	}, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +51,7 @@ func newIdentity(ctx *pulumi.Context, name, namespace string, perms []k8srbac.Po
 		Subjects: rbacv1.SubjectArray{&rbacv1.SubjectArgs{
 			Kind: pulumi.String("ServiceAccount"), Name: pulumi.String(ServiceAccount), Namespace: pulumi.String(namespace),
 		}},
-	}, append(inNS, pulumi.DependsOn([]pulumi.Resource{role, sa}))...)
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{role, sa}))...)
 	if err != nil {
 		return nil, err
 	}

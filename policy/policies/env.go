@@ -3,6 +3,8 @@ package policies
 import (
 	"encoding/json"
 	"strings"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // ConfigNamespace is the project's config namespace; the pack reads a few
@@ -22,7 +24,7 @@ type Env struct {
 	// Prod marks a production stack: policy config may not disable policies.
 	Prod bool
 	// Exempt maps each namespace exempt from Pod Security to its reason.
-	// kube-system is always exempt (k3s's own pods run there); the others
+	// The registry's system exemptions (kube-system) always count; the others
 	// come from podSecurity.exemptNamespaces, and only entries with a reason
 	// count.
 	Exempt map[string]string
@@ -40,8 +42,10 @@ func (e *Env) normalize() {
 	if e.Exempt == nil {
 		e.Exempt = map[string]string{}
 	}
-	if _, ok := e.Exempt["kube-system"]; !ok {
-		e.Exempt["kube-system"] = "k3s system components (CoreDNS, metrics-server, local-path, klipper) run here"
+	for _, x := range namespaces.PSAExemptions() {
+		if _, ok := e.Exempt[x.Namespace]; !ok {
+			e.Exempt[x.Namespace] = x.Reason
+		}
 	}
 }
 

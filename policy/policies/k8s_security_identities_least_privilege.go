@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+	"k3s-onprem/internal/namespaces"
 )
 
 // Identity classes of the security tooling. Falco and falcosidekick run in
@@ -17,7 +19,9 @@ const (
 	identityResponse = "responder"
 )
 
-var falcoNamespaces = []string{"falco", "falco-system"}
+// falcoNamespaces are where Falco's identities live (from the namespace
+// registry).
+var falcoNamespaces = namespaces.ByOwner("falco")
 
 // identityOf classifies a binding subject as a security tool identity.
 func identityOf(s subject) string {

@@ -15,28 +15,23 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"k3s-onprem/components/ingress"
 	"k3s-onprem/components/k3s"
 	"k3s-onprem/components/loadbalancer"
 	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/internal/namespaces"
 	"k3s-onprem/tests/realapi/apiserver"
 )
 
-// clusterLayer renders the layer the prod stack deploys, from the same pure
-// functions the components register.
+// clusterLayer renders the layer a stack with every component deploys
+// (every namespace of the registry: MetalLB, both ingress controllers,
+// Falco in daemonset mode, the responder), from the same pure functions the
+// components register.
 func clusterLayer(t *testing.T) (*podsecurity.Manifests, loadbalancer.Config) {
 	t.Helper()
-	ing, err := ingress.Namespaces(ingress.Config{KubeMinor: 34, Controllers: []ingress.Controller{
-		{Name: "external", ClassName: "nginx", Pool: "external", LoadBalancerIP: "192.168.1.200", Replicas: 3},
-		{Name: "internal", ClassName: "nginx-internal", Pool: "internal", Replicas: 2},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	m, err := podsecurity.Render(podsecurity.Config{
 		Mode: podsecurity.ModePSA, KubeMinor: 34,
-		Namespaces: append([]podsecurity.Namespace{loadbalancer.NamespaceSpec()}, ing...),
-		Network:    podsecurity.Network{InternalCIDR: "192.168.122.0/24", ServiceCIDR: "10.43.0.0/16"},
+		Namespaces: namespaces.For(namespaces.Every),
+		Network:    podsecurity.Network{InternalCIDR: "192.168.122.0/24", ServiceCIDR: "10.43.0.0/16", ClusterCIDR: "10.42.0.0/16"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -210,8 +210,9 @@ func k3sVersion(t testing.TB) string {
 }
 
 // applyIdentity creates the responder's Kubernetes objects exactly as the
-// plan records them (namespace, default-deny policy, ServiceAccount,
-// ClusterRole from the actions' permissions, binding).
+// plan records them: its namespace and that namespace's NetworkPolicies
+// from the podsecurity layer (the registry's entry), then the component's
+// ServiceAccount, ClusterRole from the actions' permissions, and binding.
 func applyIdentity(t testing.TB, cfg *rest.Config, p *plan.Plan) {
 	t.Helper()
 	gvr := map[string]schema.GroupVersionResource{
@@ -222,21 +223,30 @@ func applyIdentity(t testing.TB, cfg *rest.Config, p *plan.Plan) {
 		"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": {Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"},
 	}
 	comp := p.OfType("k3s-onprem:responder:Responder")
-	if len(comp) != 1 {
-		t.Fatalf("plan has %d responder components", len(comp))
+	layer := p.OfType("k3s-onprem:podsecurity:PodSecurity")
+	if len(comp) != 1 || len(layer) != 1 {
+		t.Fatalf("plan has %d responder components and %d podsecurity layers", len(comp), len(layer))
 	}
 	dyn := dynamic.NewForConfigOrDie(cfg)
-	applied := 0
+	applied := map[string]bool{}
 	for _, r := range p.Resources {
-		if r.Parent != comp[0].URN || !strings.HasPrefix(r.Type, "kubernetes:") {
+		if !strings.HasPrefix(r.Type, "kubernetes:") {
+			continue
+		}
+		obj, _ := plan.Plain(resourcepkg.NewObjectProperty(r.Inputs)).(map[string]any)
+		u := &unstructured.Unstructured{Object: obj}
+		ownNamespace := (r.Type == "kubernetes:core/v1:Namespace" && u.GetName() == responder.DefaultNamespace) ||
+			(r.Type == "kubernetes:networking.k8s.io/v1:NetworkPolicy" && u.GetNamespace() == responder.DefaultNamespace)
+		switch {
+		case r.Parent == comp[0].URN:
+		case r.Parent == layer[0].URN && ownNamespace:
+		default:
 			continue
 		}
 		res, ok := gvr[r.Type]
 		if !ok {
 			t.Fatalf("%s: no mapping for %s", r.Name, r.Type)
 		}
-		obj, _ := plan.Plain(resourcepkg.NewObjectProperty(r.Inputs)).(map[string]any)
-		u := &unstructured.Unstructured{Object: obj}
 		var ri dynamic.ResourceInterface = dyn.Resource(res)
 		if ns := u.GetNamespace(); ns != "" {
 			ri = dyn.Resource(res).Namespace(ns)
@@ -244,10 +254,10 @@ func applyIdentity(t testing.TB, cfg *rest.Config, p *plan.Plan) {
 		if _, err := ri.Create(context.Background(), u, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("%s: %v", r.Name, err)
 		}
-		applied++
+		applied[r.Type] = true
 	}
-	if applied != len(gvr) {
-		t.Fatalf("applied %d identity objects, want %d", applied, len(gvr))
+	if len(applied) != len(gvr) {
+		t.Fatalf("applied objects of %d kinds, want %d: %v", len(applied), len(gvr), applied)
 	}
 }
 
