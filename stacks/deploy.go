@@ -3,13 +3,9 @@ package stacks
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/components/host"
-	"k3s-onprem/components/k3s"
-	"k3s-onprem/components/responder"
-	"k3s-onprem/components/vip"
 )
 
 // Run is the program: load and validate the config (nothing is registered
@@ -19,91 +15,75 @@ func Run(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = Deploy(ctx, spec, sec)
-	return err
+	return Deploy(ctx, spec, sec)
 }
 
-// Cluster is what Deploy built so far; each phase reads what earlier
-// phases left here and adds its own results.
-type Cluster struct {
-	Spec    *ClusterSpec
-	Secrets *Secrets
-	Hosts   map[string]*host.Host
+// The phases in deployment order (the values of stopAfter). Each is wired
+// in its own file (deploy_<phase>.go) and hands its typed result to the
+// phases that need it; dependencies between their resources are explicit.
+const (
+	PhaseHosts     = "hosts"
+	PhaseVIP       = "vip"
+	PhaseK3s       = "k3s"
+	PhaseCluster   = "cluster"
+	PhaseResponder = "responder"
+	PhaseFalco     = "falco"
+)
 
-	// Kubeconfig is the admin kubeconfig read from the first server, with
-	// the server URL rewritten to the VIP. It is a Pulumi secret; set by
-	// the k3s phase.
-	Kubeconfig pulumi.StringOutput
-	// KubeProvider talks to the cluster through Kubeconfig. Every
-	// Kubernetes object of later phases uses it (pulumi.Provider), so
-	// nothing is applied before the cluster answers on the VIP; set by
-	// the k3s phase.
-	KubeProvider *kubernetes.Provider
-	// VIP is keepalived on the servers (set by the vip phase).
-	VIP *vip.VIP
-	// NamespacesReady are the podsecurity layer's objects: every namespace
-	// of the registry this stack creates, with its labels and policies
-	// (set by the cluster phase). Falco and the responder install into
-	// them.
-	NamespacesReady []pulumi.Resource
-	// K3sServers are the k3s servers in join order (set by the k3s phase).
-	K3sServers []*k3s.Server
-	// Responder is the Falco responder on the servers (set by the
-	// responder phase when enabled; nil otherwise).
-	Responder *responder.Responder
-}
-
-// phase is one deployment stage, wired in its own file (deploy_<x>.go).
-type phase struct {
-	name string
-	run  func(ctx *pulumi.Context, c *Cluster) error
-}
-
-// phases run in this order; dependencies between their resources are
-// explicit, so the order only decides what a phase can read from Cluster.
-var phases = []phase{
-	{"hosts", deployHosts},
-	{"vip", deployVIP},
-	{"k3s", deployK3s},
-	{"cluster", deployCluster},
-	{"responder", deployResponder},
-	{"falco", deployFalco},
-}
-
-// PhaseNames are the phases in deployment order (the values of stopAfter).
+// PhaseNames are the phases in deployment order.
 func PhaseNames() []string {
-	names := make([]string, len(phases))
-	for i, p := range phases {
-		names[i] = p.name
-	}
-	return names
+	return []string{PhaseHosts, PhaseVIP, PhaseK3s, PhaseCluster, PhaseResponder, PhaseFalco}
 }
 
 // Deploy wires every component for a validated spec, up to and including
 // spec.StopAfter when it is set.
-func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) (*Cluster, error) {
-	c := &Cluster{Spec: spec, Secrets: sec, Hosts: map[string]*host.Host{}}
-	for _, p := range phases {
-		if err := p.run(ctx, c); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.name, err)
-		}
-		if p.name == spec.StopAfter {
-			break
-		}
+func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) error {
+	defer exportNodes(ctx, spec)
+	stop := func(phase string) bool { return spec.StopAfter == phase }
+	wrap := func(phase string, err error) error { return fmt.Errorf("%s: %w", phase, err) }
+	hosts, err := deployHosts(ctx, spec, sec)
+	if err != nil || stop(PhaseHosts) {
+		return wrapIf(PhaseHosts, err, wrap)
 	}
-	exportNodes(ctx, spec)
-	return c, nil
+	v, err := deployVIP(ctx, spec, hosts)
+	if err != nil || stop(PhaseVIP) {
+		return wrapIf(PhaseVIP, err, wrap)
+	}
+	k, err := deployK3s(ctx, spec, hosts, v)
+	if err != nil || stop(PhaseK3s) {
+		return wrapIf(PhaseK3s, err, wrap)
+	}
+	cl, err := deployCluster(ctx, spec, k)
+	if err != nil || stop(PhaseCluster) {
+		return wrapIf(PhaseCluster, err, wrap)
+	}
+	r, err := deployResponder(ctx, spec, hosts, k, cl)
+	if err != nil || stop(PhaseResponder) {
+		return wrapIf(PhaseResponder, err, wrap)
+	}
+	return wrapIf(PhaseFalco, deployFalco(ctx, spec, sec, hosts, k, cl, r), wrap)
 }
 
-func deployHosts(ctx *pulumi.Context, c *Cluster) error {
-	for _, n := range c.Spec.Nodes {
-		h, err := host.NewHost(ctx, n.Name, hostArgs(n, c.Spec, c.Secrets))
-		if err != nil {
-			return fmt.Errorf("%s: %w", n.Name, err)
-		}
-		c.Hosts[n.Name] = h
+func wrapIf(phase string, err error, wrap func(string, error) error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	return wrap(phase, err)
+}
+
+// Hosts are the configured hosts by node name (the hosts phase's result).
+type Hosts map[string]*host.Host
+
+func deployHosts(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) (Hosts, error) {
+	hosts := Hosts{}
+	for _, n := range spec.Nodes {
+		h, err := host.NewHost(ctx, n.Name, hostArgs(n, spec, sec))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", n.Name, err)
+		}
+		hosts[n.Name] = h
+	}
+	return hosts, nil
 }
 
 func hostArgs(n Node, spec *ClusterSpec, sec *Secrets) *host.Args {

@@ -3,7 +3,6 @@ package stacks
 import (
 	"fmt"
 	"maps"
-	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -21,82 +20,69 @@ import (
 // ingress controllers, whose Services take addresses from those pools.
 // Every object dies with the first server (DeletedWith), so a destroy does
 // not wait on a cluster that is already gone.
-func deployCluster(ctx *pulumi.Context, c *Cluster) error {
-	if c.KubeProvider == nil {
-		return fmt.Errorf("needs the kubernetes provider of the k3s phase")
+func deployCluster(ctx *pulumi.Context, spec *ClusterSpec, k *K3sCluster) (*ClusterLayer, error) {
+	if k == nil || k.Provider == nil {
+		return nil, fmt.Errorf("needs the kubernetes provider of the k3s phase")
 	}
-	spec := c.Spec
-	v, err := ParseK3sVersion(spec.K3s.Version)
-	if err != nil {
-		return fmt.Errorf("k3s.version: %w", err)
-	}
-	var deletedWith pulumi.Resource
-	if len(c.K3sServers) > 0 {
-		deletedWith = c.K3sServers[0]
-	}
-	ingCfg := ingressConfig(spec, v.Minor)
+	minor := spec.KubeMinor()
+	ingCfg := ingressConfig(spec, minor)
 	ps, err := podsecurity.NewPodSecurity(ctx, spec.ClusterName+"-podsecurity", &podsecurity.Args{
 		Config: podsecurity.Config{
-			Mode: spec.PodSecurity.Mode, KubeMinor: v.Minor, Namespaces: namespaces.For(namespaceSelection(spec)),
+			Mode: spec.PodSecurity.Mode, KubeMinor: minor, Namespaces: namespaces.For(namespaceSelection(spec)),
 			Network: podsecurity.Network{InternalCIDR: spec.Network.InternalCIDR, ServiceCIDR: spec.Network.ServiceCIDR, ClusterCIDR: spec.Network.ClusterCIDR},
 		},
-		Provider: c.KubeProvider, DeletedWith: deletedWith, Adopted: adoptedNamespaces(ctx, spec),
+		Provider: k.Provider, DeletedWith: k.DeletedWith(), Adopted: adoptedNamespaces(ctx, spec),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.NamespacesReady = ps.Ready
 	after := ps.Ready
 	if On(spec.LoadBalancer.Enabled) {
 		lb, err := loadbalancer.NewLoadBalancer(ctx, spec.ClusterName+"-loadbalancer", &loadbalancer.Args{
-			Config: loadBalancerConfig(spec), Provider: c.KubeProvider, DeletedWith: deletedWith, After: after,
+			Config: loadBalancerConfig(spec), Provider: k.Provider, DeletedWith: k.DeletedWith(), After: after,
 			Charts: spec.Charts.Source(),
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		after = append(after, lb.Ready...)
 	}
 	if len(ingCfg.Controllers) > 0 {
 		if _, err := ingress.NewIngress(ctx, spec.ClusterName+"-ingress", &ingress.Args{
-			Config: ingCfg, Provider: c.KubeProvider, DeletedWith: deletedWith, After: after,
+			Config: ingCfg, Provider: k.Provider, DeletedWith: k.DeletedWith(), After: after,
 			Charts: spec.Charts.Source(),
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ctx.Export("ingress", ingressOutputs(ingCfg))
-	return nil
+	return &ClusterLayer{NamespacesReady: ps.Ready}, nil
 }
 
-// loadBalancerConfig maps each pool to the interfaces of its network: the
-// internal interface of every node, or the external interface of the
-// nodes that have one (and only those nodes announce it).
+// ClusterLayer is the cluster phase's result.
+type ClusterLayer struct {
+	// NamespacesReady are the podsecurity layer's objects: every namespace
+	// of the registry this stack creates, with its labels and policies.
+	// Falco and the responder install into them.
+	NamespacesReady []pulumi.Resource
+}
+
+// loadBalancerConfig hands the configured pools and the nodes' networks
+// to the load balancer, which decides where each pool is announced.
 func loadBalancerConfig(spec *ClusterSpec) loadbalancer.Config {
-	var cfg loadbalancer.Config
+	var pools []loadbalancer.PoolRequest
 	for _, p := range spec.LoadBalancer.Pools {
-		pool := loadbalancer.Pool{Name: p.Name, Range: p.Range}
-		ifaces := map[string]bool{}
-		var nodes []string
-		for _, n := range spec.Nodes {
-			switch {
-			case p.Network == "internal":
-				ifaces[n.InternalInterface] = true
-			case n.TwoNetwork():
-				ifaces[n.ExternalInterface] = true
-				nodes = append(nodes, n.Name)
-			}
-		}
-		for i := range ifaces {
-			pool.Interfaces = append(pool.Interfaces, i)
-		}
-		sort.Strings(pool.Interfaces)
-		if len(nodes) < len(spec.Nodes) {
-			pool.Nodes = nodes
-		}
-		cfg.Pools = append(cfg.Pools, pool)
+		pools = append(pools, loadbalancer.PoolRequest{Name: p.Name, Range: p.Range, Network: p.Network})
 	}
-	return cfg
+	var nodes []loadbalancer.NodeNetworks
+	for _, n := range spec.Nodes {
+		nn := loadbalancer.NodeNetworks{Name: n.Name, InternalInterface: n.InternalInterface}
+		if n.TwoNetwork() {
+			nn.ExternalInterface = n.ExternalInterface
+		}
+		nodes = append(nodes, nn)
+	}
+	return loadbalancer.Announce(pools, nodes)
 }
 
 // namespaceSelection is which of the registry's namespaces this stack

@@ -9,89 +9,112 @@ import (
 
 	"k3s-onprem/components/falco"
 	"k3s-onprem/components/k3s"
+	"k3s-onprem/components/vip"
 )
+
+// K3sCluster is the k3s phase's result.
+type K3sCluster struct {
+	// Servers are the k3s servers in join order.
+	Servers []*k3s.Server
+	// Kubeconfig is the admin kubeconfig read from the first server, with
+	// the server URL rewritten to the VIP (a Pulumi secret).
+	Kubeconfig pulumi.StringOutput
+	// Provider talks to the cluster through Kubeconfig. Every Kubernetes
+	// object of later phases uses it, so nothing is applied before the
+	// cluster answers on the VIP.
+	Provider *kubernetes.Provider
+}
+
+// DeletedWith is what in-cluster objects die with: the first server's
+// install (a destroy then skips deleting objects from a gone cluster).
+func (k *K3sCluster) DeletedWith() pulumi.Resource {
+	if len(k.Servers) == 0 {
+		return nil
+	}
+	return k.Servers[0]
+}
 
 // deployK3s installs k3s: the first server bootstraps etcd (cluster-init),
 // each further server joins it after the previous one passed its health
 // gate, and agents join through the VIP after the last server's gate and
 // the VIP answer. The admin kubeconfig (server URL = VIP) becomes a secret
 // output and the kubernetes.Provider of every later phase.
-func deployK3s(ctx *pulumi.Context, c *Cluster) error {
-	spec := c.Spec
+func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) (*K3sCluster, error) {
 	servers := spec.Servers()
-	if len(servers) == 0 || c.VIP == nil {
-		return fmt.Errorf("needs at least one server and the VIP")
+	if len(servers) == 0 || v == nil {
+		return nil, fmt.Errorf("needs at least one server and the VIP")
 	}
+	k := &K3sCluster{}
 	token, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-token", &random.RandomPasswordArgs{
 		Length: pulumi.Int(48), Special: pulumi.Bool(false),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	agentToken, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-agent-token", &random.RandomPasswordArgs{
 		Length: pulumi.Int(48), Special: pulumi.Bool(false),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var gate pulumi.Resource
 	for i, n := range servers {
-		h := c.Hosts[n.Name]
+		h := hosts[n.Name]
 		after := []pulumi.Resource{h.Ready}
 		if gate != nil {
 			after = append(after, gate)
 		}
 		in, err := k3sNodeInput(spec, n, i)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s, err := k3s.NewServer(ctx, n.Name, &k3s.NodeArgs{
 			Target: h.Target, After: after, Input: in,
 			Token: token.Result, AgentToken: agentToken.Result,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		c.K3sServers = append(c.K3sServers, s)
+		k.Servers = append(k.Servers, s)
 		gate = s.Gate
 	}
-	vipReady := append([]pulumi.Resource{gate}, c.VIP.Ready...)
+	vipReady := append([]pulumi.Resource{gate}, v.Ready...)
 	for _, n := range spec.Agents() {
-		h := c.Hosts[n.Name]
+		h := hosts[n.Name]
 		in, err := k3sNodeInput(spec, n, 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
 			Target: h.Target, After: append([]pulumi.Resource{h.Ready}, vipReady...),
 			Input: in, AgentToken: agentToken.Result,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := k3s.NewMember(ctx, c.K3sServers[0], n.Name, a.Ready); err != nil {
-			return err
+		if _, err := k3s.NewMember(ctx, k.Servers[0], n.Name, a.Ready); err != nil {
+			return nil, err
 		}
 	}
 	// Removing a server drains it and deletes its Node (k3s then removes
 	// its etcd member); the first server bootstraps the cluster and is not
 	// removable this way.
-	for i, s := range c.K3sServers[1:] {
-		if _, err := k3s.NewMember(ctx, c.K3sServers[0], servers[i+1].Name, s.Gate); err != nil {
-			return err
+	for i, s := range k.Servers[1:] {
+		if _, err := k3s.NewMember(ctx, k.Servers[0], servers[i+1].Name, s.Gate); err != nil {
+			return nil, err
 		}
 	}
-	kubeconfig, err := k3s.ReadKubeconfig(ctx, c.K3sServers[0], spec.VIP.Address, 0, vipReady)
+	kubeconfig, err := k3s.ReadKubeconfig(ctx, k.Servers[0], spec.VIP.Address, 0, vipReady)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	provider, err := kubernetes.NewProvider(ctx, spec.ClusterName+"-k3s", &kubernetes.ProviderArgs{Kubeconfig: kubeconfig})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.Kubeconfig, c.KubeProvider = kubeconfig, provider
+	k.Kubeconfig, k.Provider = kubeconfig, provider
 	ctx.Export("kubeconfig", pulumi.ToSecret(kubeconfig))
-	return nil
+	return k, nil
 }
 
 // K3sClusterConfig is the cluster-wide k3s configuration of a spec (the
@@ -113,16 +136,10 @@ func K3sClusterConfig(spec *ClusterSpec) (k3s.ClusterConfig, error) {
 	}
 	if On(spec.Falco.Enabled) {
 		// The API server streams audit events to Falco's k8saudit plugin.
-		url, err := falco.AuditWebhookURL(spec.Falco.Mode, spec.Network.ServiceCIDR)
-		if err != nil {
+		var err error
+		if c.ExtraAPIServerArgs, c.ExtraServerFiles, err = falco.APIServerAuditWebhook(spec.Falco.Mode, spec.Network.ServiceCIDR); err != nil {
 			return c, err
 		}
-		webhook, err := falco.RenderAuditWebhookConfig(url)
-		if err != nil {
-			return c, err
-		}
-		c.ExtraAPIServerArgs = falco.AuditWebhookAPIServerArgs()
-		c.ExtraServerFiles = map[string][]byte{falco.AuditWebhookConfigPath: webhook}
 	}
 	return c, nil
 }

@@ -13,31 +13,25 @@ import (
 // deployVIP runs keepalived on every server. The VRRP password is a random
 // secret of keepalived's maximum length; it reaches the servers only on
 // the keepalived step's stdin.
-func deployVIP(ctx *pulumi.Context, c *Cluster) error {
-	spec := c.Spec
+func deployVIP(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts) (*vip.VIP, error) {
 	pass, err := random.NewRandomPassword(ctx, spec.ClusterName+"-vip-auth-pass", &random.RandomPasswordArgs{
 		Length:  pulumi.Int(vip.AuthPassMaxLen),
 		Special: pulumi.Bool(false),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	args := vipArgs(spec)
 	args.AuthPass = pass.Result
 	for i, n := range spec.Servers() {
-		h := c.Hosts[n.Name]
+		h := hosts[n.Name]
 		if h == nil {
-			return fmt.Errorf("%s: no host", n.Name)
+			return nil, fmt.Errorf("%s: no host", n.Name)
 		}
 		args.Members[i].Target = h.Target
 		args.Members[i].After = []pulumi.Resource{h.Ready}
 	}
-	v, err := vip.NewVIP(ctx, spec.ClusterName+"-vip", args)
-	if err != nil {
-		return err
-	}
-	c.VIP = v
-	return nil
+	return vip.NewVIP(ctx, spec.ClusterName+"-vip", args)
 }
 
 // vipArgs is the pure part of the VIP configuration.

@@ -37,3 +37,14 @@ func ParseK3sVersion(s string) (K3sVersion, error) {
 
 // AtLeast reports whether v >= 1.minor.
 func (v K3sVersion) AtLeast(minor int) bool { return v.Major > 1 || v.Minor >= minor }
+
+// KubeMinor is the Kubernetes minor of k3s.version (34 for v1.34.4+k3s1).
+// Deploy runs on validated specs only, where the version parses; 0 means
+// an unvalidated spec.
+func (s *ClusterSpec) KubeMinor() int {
+	v, err := ParseK3sVersion(s.K3s.Version)
+	if err != nil {
+		return 0
+	}
+	return v.Minor
+}

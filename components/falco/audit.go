@@ -87,3 +87,18 @@ func AuditWebhookURL(mode, serviceCIDR string) (string, error) {
 	}
 	return "", fmt.Errorf("falco.mode %q: want host or daemonset", mode)
 }
+
+// APIServerAuditWebhook is what every k3s server needs to stream its audit
+// events to Falco in a mode: the kube-apiserver arguments and the webhook
+// kubeconfig at AuditWebhookConfigPath.
+func APIServerAuditWebhook(mode, serviceCIDR string) (args []string, files map[string][]byte, err error) {
+	url, err := AuditWebhookURL(mode, serviceCIDR)
+	if err != nil {
+		return nil, nil, err
+	}
+	webhook, err := RenderAuditWebhookConfig(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	return AuditWebhookAPIServerArgs(), map[string][]byte{AuditWebhookConfigPath: webhook}, nil
+}

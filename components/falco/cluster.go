@@ -98,7 +98,7 @@ func (f *Falco) sidekick(ctx *pulumi.Context, name string, args *Args, ip string
 	if r := args.Responder; r != nil {
 		prio := r.MinPriority
 		if prio == "" {
-			prio = "notice"
+			prio = ResponderMinPriority
 		}
 		in.Responder = &ResponderOutput{MinPriority: prio, HasCA: r.CAPEM != nil}
 		refs[RefResponderURL] = r.URL

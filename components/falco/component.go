@@ -41,9 +41,15 @@ type ResponderArgs struct {
 	Token pulumi.StringInput
 	// CAPEM verifies the responder's certificate (public; optional).
 	CAPEM pulumi.StringInput
-	// MinPriority is the lowest priority forwarded (default notice).
+	// MinPriority is the lowest priority forwarded (default
+	// ResponderMinPriority).
 	MinPriority string
 }
+
+// ResponderMinPriority forwards every alert to the responder: every rule
+// it knows must reach it, whatever the priority; Falco itself emits from
+// NOTICE up in both modes (AlertPriority), so nothing is lost below it.
+const ResponderMinPriority = "debug"
 
 // Args configure Falco.
 type Args struct {

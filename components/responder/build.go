@@ -42,6 +42,23 @@ type Builder struct {
 	Prebuilt map[string]string
 }
 
+// PrebuiltEnvPrefix + ARCH (e.g. K3S_ONPREM_RESPONDER_BINARY_AMD64) names
+// a responder binary built elsewhere, for operators without the Go
+// toolchain beside the program or with a release pipeline.
+const PrebuiltEnvPrefix = "K3S_ONPREM_RESPONDER_BINARY_"
+
+// BuilderFromEnvironment builds the responder for each arch when the
+// program runs, except where PrebuiltEnvPrefix+ARCH names a binary.
+func BuilderFromEnvironment(arches []string) Builder {
+	b := Builder{Prebuilt: map[string]string{}}
+	for _, arch := range arches {
+		if p := os.Getenv(PrebuiltEnvPrefix + strings.ToUpper(arch)); p != "" {
+			b.Prebuilt[arch] = p
+		}
+	}
+	return b
+}
+
 // Binary returns the path and sha256 of the binary for arch (amd64, arm64).
 // Builds are content-addressed (toolchain, arch, go.mod, go.sum and the
 // source files): an unchanged tree costs a hash, not a build, which keeps
