@@ -5,8 +5,11 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 )
 
 // TestRegistry_Declarations checks what the pack takes from the rules:
@@ -87,4 +90,46 @@ func TestRegistry_LevelsDeclared(t *testing.T) {
 	if want := len(ordered(registered())); n != want {
 		t.Errorf("found %d rule literals, %d policies registered: every registered rule must be a literal this test can read", n, want)
 	}
+}
+
+// TestRegistry_PackServesDeclarations checks that the pack built from the
+// registry serves every rule once, with its declared level and a
+// description.
+func TestRegistry_PackServesDeclarations(t *testing.T) {
+	pack, err := New(devEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]policyx.EnforcementLevel{}
+	rs, ss := registered()
+	for _, r := range rs {
+		declared[r.name] = r.level
+	}
+	for _, s := range ss {
+		declared[s.name] = s.level
+	}
+	seen := map[string]bool{}
+	for _, p := range pack.Policies() {
+		if seen[p.Name()] {
+			t.Errorf("duplicate policy %s", p.Name())
+		}
+		seen[p.Name()] = true
+		if want, ok := declared[p.Name()]; !ok || p.EnforcementLevel() != want {
+			t.Errorf("%s defaults to level %s, its rule declares %s", p.Name(), LevelName(p.EnforcementLevel()), LevelName(want))
+		}
+		if p.Description() == "" || strings.Contains(p.Description(), "`") {
+			t.Errorf("%s: description %q is empty or Markdown", p.Name(), p.Description())
+		}
+	}
+	if !slices.Equal(Names(), names(pack)) {
+		t.Errorf("Names() = %v, the pack serves %v", Names(), names(pack))
+	}
+}
+
+func names(pack policyx.PolicyPack) []string {
+	var out []string
+	for _, p := range pack.Policies() {
+		out = append(out, p.Name())
+	}
+	return out
 }
