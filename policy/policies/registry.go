@@ -60,6 +60,7 @@ func less(oi int, ni string, oj int, nj string) bool {
 type entry struct {
 	name, cis, what string
 	order           int
+	level           string
 	resource        *resourceRule
 	stack           *stackRule
 }
@@ -69,11 +70,11 @@ func ordered(rs []resourceRule, ss []stackRule) []entry {
 	var out []entry
 	for i := range rs {
 		r := &rs[i]
-		out = append(out, entry{name: r.name, cis: r.cis, what: r.what, order: r.order, resource: r})
+		out = append(out, entry{name: r.name, cis: r.cis, what: r.what, order: r.order, level: LevelName(r.level), resource: r})
 	}
 	for i := range ss {
 		s := &ss[i]
-		out = append(out, entry{name: s.name, cis: s.cis, what: s.what, order: s.order, stack: s})
+		out = append(out, entry{name: s.name, cis: s.cis, what: s.what, order: s.order, level: LevelName(s.level), stack: s})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return less(out[i].order, out[i].name, out[j].order, out[j].name) })
 	return out
