@@ -24,6 +24,7 @@ import (
 
 	"k3s-onprem/policy/offline"
 	"k3s-onprem/policy/policies"
+	"k3s-onprem/stacks"
 )
 
 func main() {
@@ -49,10 +50,11 @@ func main() {
 
 // run checks one stack and returns the number of mandatory violations.
 func run(w io.Writer, dir, stack, cfgPath string) (int, error) {
-	env, resources, err := offline.Stack(dir, stack, nil)
+	p, err := stacks.PlanStack(dir, stack, nil)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("plan %s: %w", stack, err)
 	}
+	env, resources := offline.Stack(p)
 	pack, err := policies.New(env)
 	if err != nil {
 		return 0, err

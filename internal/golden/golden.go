@@ -63,3 +63,30 @@ func itoa(i int) string {
 	}
 	return s
 }
+
+// AssertRegion compares the text of the file at path between the lines
+// begin and end (marker comments, each ending in a newline) with got;
+// -update rewrites that region. Documents keep generated tables this way,
+// so they cannot drift from the code that produces them.
+func AssertRegion(t testing.TB, path, begin, end, got string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the markers %q and %q", path, strings.TrimSpace(begin), strings.TrimSpace(end))
+	}
+	want := s[:i+len(begin)] + got + s[j:]
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if s != want {
+		t.Errorf("%s: the generated region is stale:\n%s\nrun the test with -update and review the diff", path, diff(s[i+len(begin):j], got))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +43,10 @@ type Plan struct {
 	// Nodes maps an SSH endpoint (EndpointKey: host and port) to its node
 	// name (filled by the caller).
 	Nodes map[string]string
+	// Config is the stack config the program ran with, by full key
+	// ("project:key") as pulumi.Context.GetConfig reads it, so readers of
+	// the plan (the offline policy check) judge the same config.
+	Config map[string]string
 }
 
 // Get returns the resource with that URN.
@@ -102,11 +107,11 @@ func (p *Plan) DependsOnTransitively(a, b string) bool {
 // Run executes program under mocks with the given raw config (keys without
 // the project prefix) and returns the plan. secretKeys are marked secret.
 func Run(project, stack string, config map[string]string, secretKeys []string, program pulumi.RunFunc) (*Plan, error) {
-	m := &monitor{project: project, plan: &Plan{Stack: stack, byURN: map[string]*Resource{}}}
 	cfg := map[string]string{}
 	for k, v := range config {
 		cfg[project+":"+k] = v
 	}
+	m := &monitor{project: project, plan: &Plan{Stack: stack, byURN: map[string]*Resource{}, Config: maps.Clone(cfg)}}
 	var secrets []string
 	for _, k := range secretKeys {
 		secrets = append(secrets, project+":"+k)

@@ -19,14 +19,7 @@ var levels = map[string]policyx.EnforcementLevel{
 }
 
 // LevelName is the policy config spelling of a level.
-func LevelName(l policyx.EnforcementLevel) string {
-	for name, v := range levels {
-		if v == l {
-			return name
-		}
-	}
-	return fmt.Sprint(int(l))
-}
+func LevelName(l policyx.EnforcementLevel) string { return policies.LevelName(l) }
 
 // ParseConfig reads a policy config file in the format of
 // `pulumi preview --policy-pack-config`: policy name (or "all") to either a

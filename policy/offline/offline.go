@@ -1,6 +1,6 @@
 // Package offline evaluates the k3s-cis pack without the Pulumi engine,
-// over the resources of the program run under Pulumi's mocks
-// (stacks.PlanStack). It mirrors policyx's analyzer server: resource
+// over a plan: the resources of the program run under Pulumi's mocks, which
+// the caller produces (stacks.PlanStack). It mirrors policyx's analyzer server: resource
 // policies per resource in pack order with their policy config, stack
 // policies once with every resource, enforcement levels from policy config,
 // disabled policies skipped. cmd/policycheck and the pack's stack tests use
@@ -10,7 +10,6 @@ package offline
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,7 +17,6 @@ import (
 
 	"k3s-onprem/internal/plan"
 	"k3s-onprem/policy/policies"
-	"k3s-onprem/stacks"
 )
 
 // Violation is one reported finding.
@@ -29,39 +27,16 @@ type Violation struct {
 	Message string
 }
 
-// Stack plans Pulumi.<stack>.yaml in dir offline and returns the pack's
-// view of it: the Env from the stack config and every registered resource.
-// override adjusts the raw config first (tests build weakened stacks with
-// it); it sees the same map PlanStack passes to the program.
-func Stack(dir, stack string, override func(raw map[string]string)) (policies.Env, []policyx.AnalyzerResource, error) {
-	sf, err := stacks.ReadStackFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
-	if err != nil {
-		return policies.Env{}, nil, err
-	}
-	if override != nil {
-		override(sf.Raw)
-	}
-	env := policies.EnvFromConfig(stack, func(key string) (string, bool) {
-		k, ok := cutNamespace(key)
-		if !ok {
-			return "", false
-		}
-		v, ok := sf.Raw[k]
+// Stack is the pack's view of a planned stack (stacks.PlanStack, or any
+// plan.Run): the Env from the stack config the program ran with and every
+// registered resource. Planning stays with the callers, so this package
+// judges a plan without depending on the program that produced it.
+func Stack(p *plan.Plan) (policies.Env, []policyx.AnalyzerResource) {
+	env := policies.EnvFromConfig(p.Stack, func(key string) (string, bool) {
+		v, ok := p.Config[key]
 		return v, ok
 	})
-	p, err := stacks.PlanStack(dir, stack, override)
-	if err != nil {
-		return env, nil, fmt.Errorf("plan %s: %w", stack, err)
-	}
-	return env, Resources(p), nil
-}
-
-func cutNamespace(key string) (string, bool) {
-	prefix := policies.ConfigNamespace + ":"
-	if len(key) <= len(prefix) || key[:len(prefix)] != prefix {
-		return "", false
-	}
-	return key[len(prefix):], true
+	return env, Resources(p)
 }
 
 // Resources converts a plan's resources to what the engine sends an

@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -12,18 +13,27 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 
 	"k3s-onprem/policy/policies"
+	"k3s-onprem/stacks"
 )
 
 // projectDir holds Pulumi.<stack>.yaml.
 const projectDir = "../.."
 
-// check plans a stack (after override and mutate) and evaluates the pack.
-func check(t *testing.T, stack string, override func(map[string]string), mutate func([]policyx.AnalyzerResource) []policyx.AnalyzerResource, cfg map[string]policyx.PolicyConfig) []Violation {
+// planned plans a stack offline (the package itself takes plans; tests
+// may plan) and returns the pack's view of it.
+func planned(t *testing.T, stack string, override func(map[string]string)) (policies.Env, []policyx.AnalyzerResource) {
 	t.Helper()
-	env, rs, err := Stack(projectDir, stack, override)
+	p, err := stacks.PlanStack(projectDir, stack, override)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return Stack(p)
+}
+
+// check plans a stack (after override and mutate) and evaluates the pack.
+func check(t *testing.T, stack string, override func(map[string]string), mutate func([]policyx.AnalyzerResource) []policyx.AnalyzerResource, cfg map[string]policyx.PolicyConfig) []Violation {
+	t.Helper()
+	env, rs := planned(t, stack, override)
 	if mutate != nil {
 		rs = mutate(rs)
 	}
@@ -271,10 +281,7 @@ func TestPolicyConfig_LowersAndDisables(t *testing.T) {
 }
 
 func TestPolicyConfig_AdvisoryIsReportedNotMandatory(t *testing.T) {
-	env, rs, err := Stack(projectDir, "dev", unpinHostKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, rs := planned(t, "dev", unpinHostKeys(t))
 	pack, _ := policies.New(env)
 	cfg, err := ParseConfig(pack, []byte(`{"ssh-host-key-pinned": "advisory"}`))
 	if err != nil {
@@ -299,10 +306,7 @@ func TestPolicyConfig_AdvisoryIsReportedNotMandatory(t *testing.T) {
 }
 
 func TestPolicyConfig_ProdRefusesDisabled(t *testing.T) {
-	prod, _, err := Stack(projectDir, "prod", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prod, _ := planned(t, "prod", nil)
 	if !prod.Prod {
 		t.Fatal("the prod stack is not production")
 	}
@@ -320,10 +324,7 @@ func TestPolicyConfig_ProdRefusesDisabled(t *testing.T) {
 	if err := CheckConfig(prod, cfg); err != nil {
 		t.Errorf("advisory on prod is refused: %v", err)
 	}
-	dev, _, err := Stack(projectDir, "dev", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev, _ := planned(t, "dev", nil)
 	cfg, _ = ParseConfig(pack, []byte(`{"k3s-secrets-encryption": "disabled"}`))
 	if err := CheckConfig(dev, cfg); err != nil {
 		t.Errorf("disabled on dev is refused: %v", err)
@@ -334,10 +335,7 @@ func TestPolicyConfig_ProdRefusesDisabled(t *testing.T) {
 // disabled policy past CheckConfig, as `pulumi preview` would, and expects
 // the pack's own guards to report it.
 func TestPolicyConfig_GuardsCatchDisabledOnProd(t *testing.T) {
-	env, rs, err := Stack(projectDir, "prod", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, rs := planned(t, "prod", nil)
 	pack, _ := policies.New(env)
 	cfg, err := ParseConfig(pack, []byte(`{"k3s-secrets-encryption": "disabled", "k8s-namespace-network-policy": "disabled"}`))
 	if err != nil {
@@ -378,10 +376,7 @@ func TestFalcoDaemonSetModePassesThePack(t *testing.T) {
 // The engine orders levels remediate >= mandatory > advisory > disabled: a
 // prod config that sets every policy to remediate still stops the update.
 func TestPolicyConfig_RemediateEnforces(t *testing.T) {
-	env, rs, err := Stack(projectDir, "dev", unpinHostKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, rs := planned(t, "dev", unpinHostKeys(t))
 	pack, _ := policies.New(env)
 	cfg, err := ParseConfig(pack, []byte(`{"all": "remediate"}`))
 	if err != nil {
@@ -398,6 +393,20 @@ func TestPolicyConfig_RemediateEnforces(t *testing.T) {
 		policyx.EnforcementLevelAdvisory: false, policyx.EnforcementLevelDisabled: false} {
 		if Enforcing(l) != want {
 			t.Errorf("Enforcing(%s) = %v", LevelName(l), !want)
+		}
+	}
+}
+
+// The package judges plans and must not plan: stack planning (and the
+// whole program behind it) stays with the callers.
+func TestNoStacksDependency(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "k3s-onprem/stacks" || strings.HasPrefix(dep, "k3s-onprem/components/") {
+			t.Errorf("policy/offline depends on %s", dep)
 		}
 	}
 }

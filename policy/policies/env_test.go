@@ -1,10 +1,6 @@
 package policies
 
-import (
-	"testing"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
-)
+import "testing"
 
 func TestIsProdStack(t *testing.T) {
 	for _, tc := range []struct {
@@ -47,28 +43,5 @@ func TestEnvFromConfig(t *testing.T) {
 	empty := EnvFromConfig("dev", func(string) (string, bool) { return "", false })
 	if empty.Prod || empty.PSP || len(empty.Exempt) != 1 {
 		t.Errorf("empty config gives %+v", empty)
-	}
-}
-
-func TestNamesAreUniqueAndEveryPolicyIsMandatory(t *testing.T) {
-	pack, err := New(devEnv())
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	for _, p := range pack.Policies() {
-		if seen[p.Name()] {
-			t.Errorf("duplicate policy %s", p.Name())
-		}
-		seen[p.Name()] = true
-		if p.EnforcementLevel() != policyx.EnforcementLevelMandatory {
-			t.Errorf("%s defaults to level %d, want mandatory", p.Name(), p.EnforcementLevel())
-		}
-		if p.Description() == "" {
-			t.Errorf("%s has no description", p.Name())
-		}
-	}
-	if len(Names()) != len(pack.Policies()) {
-		t.Errorf("Names() has %d entries, the pack %d", len(Names()), len(pack.Policies()))
 	}
 }

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"context"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
@@ -11,25 +10,35 @@ import (
 // production stacks.
 const GuardResourceName = "policy-config-guard"
 
-// resourceGuard runs after every other resource policy for each resource
+// The resource guard runs after every other resource policy for each resource
 // (policyx runs a resource's policies in pack order) and reports the ones
 // that did not run: the engine skipped them because policy config set them
 // to disabled. Only production stacks are judged; elsewhere disabling is a
 // legitimate per-stack choice.
-func resourceGuard(env *Env, t *tracker, guarded []string) policyx.ResourceValidationPolicy {
-	return policyx.NewResourceValidationPolicy(GuardResourceName, policyx.ResourceValidationPolicyArgs{
-		Description:      description("pack integrity (all CIS controls)", "on a production stack no policy of the pack may be disabled through policy config"),
-		EnforcementLevel: policyx.EnforcementLevelMandatory,
-		ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
-			key := resourceKey(args.Resource)
-			t.ranResource(key, GuardResourceName)
-			missing, report := t.missingFor(key, guarded)
-			if env.Prod && report {
-				args.Manager.ReportViolation(disabledMessage(env, missing), "")
-			}
-			return nil
-		},
-	})
+var _ = register(resourceRule{
+	name:  GuardResourceName,
+	order: guardOrder,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "pack integrity",
+	what:  "on a production stack, no resource policy may be disabled through policy config (see below)",
+	check: func(c *resourceCheck) {
+		key := resourceKey(c.r)
+		missing, report := c.pack.t.missingFor(key, others(c.pack.resourcePolicies, GuardResourceName))
+		if c.env.Prod && report {
+			c.mgr.ReportViolation(disabledMessage(c.env, missing), "")
+		}
+	},
+})
+
+// others returns names without self.
+func others(names []string, self string) []string {
+	var out []string
+	for _, n := range names {
+		if n != self {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func disabledMessage(env *Env, disabled []string) string {

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,50 +26,6 @@ func prodEnv() Env {
 	e := devEnv()
 	e.Stack, e.Prod = "prod", true
 	return e
-}
-
-// policy returns one policy of a pack built for env.
-func policy(t *testing.T, env Env, name string) policyx.Policy {
-	t.Helper()
-	pack, err := New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pack.Policies() {
-		if p.Name() == name {
-			return p
-		}
-	}
-	t.Fatalf("no policy %s", name)
-	return nil
-}
-
-// validate runs one resource policy on one resource and returns its reports.
-func validate(t *testing.T, env Env, name string, r policyx.AnalyzerResource, cfg map[string]any) []string {
-	t.Helper()
-	p, ok := policy(t, env, name).(policyx.ResourceValidationPolicy)
-	if !ok {
-		t.Fatalf("%s is not a resource policy", name)
-	}
-	rec := &recorder{}
-	if err := p.Validate(context.Background(), policyx.ResourceValidationArgs{Manager: rec, Resource: r, Config: cfg}); err != nil {
-		t.Fatal(err)
-	}
-	return rec.msgs
-}
-
-// validateStack runs one stack policy over resources.
-func validateStack(t *testing.T, env Env, name string, rs ...policyx.AnalyzerResource) []string {
-	t.Helper()
-	p, ok := policy(t, env, name).(policyx.StackValidationPolicy)
-	if !ok {
-		t.Fatalf("%s is not a stack policy", name)
-	}
-	rec := &recorder{}
-	if err := p.Validate(context.Background(), policyx.StackValidationArgs{Manager: rec, Resources: rs}); err != nil {
-		t.Fatal(err)
-	}
-	return rec.msgs
 }
 
 // pv builds a property value from plain Go data; property.Values pass

@@ -1,13 +1,18 @@
 package policies
 
-// k3sAnonymousAuth: k3s already runs the API server and the kubelets with
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+// k3s-anonymous-auth: k3s already runs the API server and the kubelets with
 // anonymous-auth=false; the policy keeps an extra argument from turning it
 // back on, which would hand the RBAC rules of system:anonymous to anyone
 // who reaches port 6443 or 10250.
-var k3sAnonymousAuth = k3sRule(
-	"k3s-anonymous-auth",
-	"k3s CIS 1.2.1, 4.2.1",
-	"no kube-apiserver-arg or kubelet-arg overrides k3s's anonymous-auth=false",
+var _ = register(k3sRule(resourceRule{
+	name:  "k3s-anonymous-auth",
+	order: 100,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "k3s CIS 1.2.1, 4.2.1",
+	what:  "no `kube-apiserver-arg` or `kubelet-arg` overrides k3s's `anonymous-auth=false`",
+},
 	func(_ *Env, k *k3sConfig) []string {
 		var out []string
 		for _, comp := range []string{"kube-apiserver", "kubelet"} {
@@ -16,4 +21,4 @@ var k3sAnonymousAuth = k3sRule(
 			}
 		}
 		return out
-	})
+	}))

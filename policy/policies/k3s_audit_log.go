@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	"strconv"
 )
 
@@ -11,13 +12,15 @@ const (
 	minAuditMaxSize   = 100
 )
 
-// k3sAuditLog: the audit log is the record of who did what to the cluster
+// k3s-audit-log: the audit log is the record of who did what to the cluster
 // (and what Falco's k8saudit rules read); without a policy nothing is
 // logged, and without retention an attacker's trail rotates away in hours.
-var k3sAuditLog = resourceRule{
-	name: "k3s-audit-log",
-	cis:  "k3s CIS 1.2.16-1.2.19, 3.2.1",
-	what: "every server passes audit-policy-file and audit-log-path with audit-log-maxage >= 30, audit-log-maxbackup >= 10, audit-log-maxsize >= 100, and the audit policy logs something",
+var _ = register(resourceRule{
+	name:  "k3s-audit-log",
+	order: 80,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "k3s CIS 1.2.16-1.2.19, 3.2.1",
+	what:  "servers pass `audit-policy-file`, `audit-log-path`, `audit-log-maxage>=30`, `audit-log-maxbackup>=10`, `audit-log-maxsize>=100`; the audit policy logs something above `None`",
 	check: func(c *resourceCheck) {
 		if doc, f, ok := k8sDoc(c.r, "audit.k8s.io", "Policy"); ok {
 			checkAuditPolicy(c, doc, f)
@@ -50,7 +53,7 @@ var k3sAuditLog = resourceRule{
 			}
 		}
 	},
-}
+})
 
 // checkAuditPolicy requires an audit policy that records something: a rule
 // list where at least one rule logs above None.

@@ -2,16 +2,20 @@ package policies
 
 import (
 	"fmt"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	"strconv"
 )
 
-// k3sKubeconfigMode: /etc/rancher/k3s/k3s.yaml holds the cluster-admin
+// k3s-kubeconfig-mode: /etc/rancher/k3s/k3s.yaml holds the cluster-admin
 // client key; readable by group or others it is cluster-admin for every
 // local user.
-var k3sKubeconfigMode = k3sRule(
-	"k3s-kubeconfig-mode",
-	"k3s CIS 1.1.13 (admin kubeconfig 600)",
-	"write-kubeconfig-mode, where set, grants nothing to group or others (0600)",
+var _ = register(k3sRule(resourceRule{
+	name:  "k3s-kubeconfig-mode",
+	order: 140,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "k3s CIS 1.1.13",
+	what:  "`write-kubeconfig-mode`, where set, grants nothing to group or others (0600)",
+},
 	func(_ *Env, k *k3sConfig) []string {
 		v, ok := k.value("write-kubeconfig-mode")
 		if !ok {
@@ -23,4 +27,4 @@ var k3sKubeconfigMode = k3sRule(
 			return []string{k.where() + " sets write-kubeconfig-mode " + s + ": use \"0600\" (the admin kubeconfig must be readable by root only)"}
 		}
 		return nil
-	})
+	}))

@@ -1,19 +1,22 @@
 package policies
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	"sort"
 	"strings"
 )
 
-// k3sPSAAdmission: Pod Security Admission is the cluster's only pod-level
+// k3s-psa-admission: Pod Security Admission is the cluster's only pod-level
 // control from 1.25 (PodSecurityPolicy is gone). The AdmissionConfiguration
 // sets the level for every namespace that does not label its own, and its
 // exemptions switch admission off entirely for a namespace, so each one has
 // to be one the stack justifies.
-var k3sPSAAdmission = resourceRule{
-	name: "k3s-psa-admission",
-	cis:  "Kubernetes CIS 5.2.1 (k3s >= 1.25)",
-	what: "servers pass admission-control-config-file; its PodSecurity defaults enforce restricted and exempt only kube-system and podSecurity.exemptNamespaces entries with a reason, no users or runtime classes",
+var _ = register(resourceRule{
+	name:  "k3s-psa-admission",
+	order: 90,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.2.1 (k3s >= 1.25)",
+	what:  "servers pass `admission-control-config-file` and do not disable `PodSecurity`; the AdmissionConfiguration enforces `restricted` by default and exempts only kube-system and `podSecurity.exemptNamespaces` entries with a reason, no users or runtime classes",
 	check: func(c *resourceCheck) {
 		if c.env.PSP {
 			return
@@ -38,7 +41,7 @@ var k3sPSAAdmission = resourceRule{
 			}
 		}
 	},
-}
+})
 
 // checkAdmissionConfig judges the PodSecurity plugin's configuration.
 func checkAdmissionConfig(c *resourceCheck, doc map[string]any, f hostFile) {

@@ -1,12 +1,17 @@
 package policies
 
-// k3sSATokenExpiration: with extension on (the upstream default) the API
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+// k3s-sa-token-expiration: with extension on (the upstream default) the API
 // server silently turns short-lived projected service-account tokens into
 // one-year tokens, so a stolen token stays valid long after the pod is gone.
-var k3sSATokenExpiration = k3sRule(
-	"k3s-sa-token-expiration",
-	"k3s hardening guide (CIS 1.9 profile), Kubernetes >= 1.29",
-	"on k3s 1.29 and newer every server passes kube-apiserver-arg service-account-extend-token-expiration=false",
+var _ = register(k3sRule(resourceRule{
+	name:  "k3s-sa-token-expiration",
+	order: 130,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "k3s hardening guide (CIS 1.9 profile), Kubernetes >= 1.29",
+	what:  "servers pass `service-account-extend-token-expiration=false` when `k3s.version` is 1.29 or newer",
+},
 	func(env *Env, k *k3sConfig) []string {
 		minor, known := kubeMinor(env.K3sVersion)
 		if !k.server || !known || minor < 29 {
@@ -21,4 +26,4 @@ var k3sSATokenExpiration = k3sRule(
 			return []string{k.where() + " does not pass service-account-extend-token-expiration=false (k3s.version " + env.K3sVersion + " is 1.29 or newer): add it to kube-apiserver-arg"}
 		}
 		return nil
-	})
+	}))

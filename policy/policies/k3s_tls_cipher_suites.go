@@ -1,6 +1,10 @@
 package policies
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
 
 // ecdheSuites are the allowed TLS 1.2 suites: ECDHE key exchange (forward
 // secrecy) with AEAD ciphers, the k3s hardening guide's list. Go accepts
@@ -16,13 +20,16 @@ var ecdheSuites = map[string]bool{
 	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256":   true,
 }
 
-// k3sTLSCipherSuites: Go's default list still offers RSA key exchange
+// k3s-tls-cipher-suites: Go's default list still offers RSA key exchange
 // (no forward secrecy) and CBC suites; CIS asks for an explicit strong list
 // on the API server and every kubelet.
-var k3sTLSCipherSuites = k3sRule(
-	"k3s-tls-cipher-suites",
-	"k3s CIS 1.2.29, 4.2.12",
-	"the API server (servers) and every kubelet get tls-cipher-suites from the ECDHE+AEAD set and tls-min-version of at least TLS 1.2",
+var _ = register(k3sRule(resourceRule{
+	name:  "k3s-tls-cipher-suites",
+	order: 110,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "k3s CIS 1.2.29, 4.2.12",
+	what:  "the API server (servers) and every kubelet get `tls-cipher-suites` from the ECDHE+AEAD set, and `tls-min-version` is TLS 1.2 or 1.3",
+},
 	func(_ *Env, k *k3sConfig) []string {
 		var out []string
 		comps := []string{"kubelet"}
@@ -47,4 +54,4 @@ var k3sTLSCipherSuites = k3sRule(
 			}
 		}
 		return out
-	})
+	}))

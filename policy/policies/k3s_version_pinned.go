@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	"regexp"
 	"strings"
 
@@ -17,13 +18,15 @@ var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // points at today: the piped get.k3s.io script and its channel variable.
 var unpinnedInstall = regexp.MustCompile(`get\.k3s\.io|INSTALL_K3S_CHANNEL`)
 
-// k3sVersionPinned: a channel ("stable", "latest") changes under the stack,
+// k3s-version-pinned: a channel ("stable", "latest") changes under the stack,
 // so two runs install different binaries, and an unverified download runs
 // whatever the network hands over as root on every node.
-var k3sVersionPinned = resourceRule{
-	name: "k3s-version-pinned",
-	cis:  "CIS Linux 1.2 (software integrity), no k3s CIS control",
-	what: "k3s is installed at a pinned release tag (no channel, no get.k3s.io script) with its sha256 verified (release checksums, or k3s.airgap.binarySha256)",
+var _ = register(resourceRule{
+	name:  "k3s-version-pinned",
+	order: 50,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "CIS Linux 1.2 (software integrity); no k3s CIS control",
+	what:  "k3s nodes (`k3s-onprem:k3s:Server/Agent` inputs) install a full release tag (no channel) with `verifyChecksum` on or air-gapped; the air-gap binary has a sha256; no command installs via `get.k3s.io` or `INSTALL_K3S_CHANNEL`",
 	check: func(c *resourceCheck) {
 		switch {
 		case c.typeIn("k3s-onprem:k3s:Server", "k3s-onprem:k3s:Agent"):
@@ -32,7 +35,7 @@ var k3sVersionPinned = resourceRule{
 			checkInstallCommand(c)
 		}
 	},
-}
+})
 
 // checkK3sNode judges the version and verification a k3s node records.
 func checkK3sNode(c *resourceCheck) {

@@ -140,9 +140,10 @@ func (a args) get(name string) (string, bool) {
 	return v, ok
 }
 
-// k3sRule builds a resource rule over k3s config files.
-func k3sRule(name, cis, what string, check func(env *Env, k *k3sConfig) []string) resourceRule {
-	return resourceRule{name: name, cis: cis, what: what, check: func(c *resourceCheck) {
+// k3sRule completes a resource rule declaration with a check over k3s
+// config files.
+func k3sRule(r resourceRule, check func(env *Env, k *k3sConfig) []string) resourceRule {
+	r.check = func(c *resourceCheck) {
 		k, ok := asK3sConfig(c.r)
 		if !ok {
 			return
@@ -150,5 +151,6 @@ func k3sRule(name, cis, what string, check func(env *Env, k *k3sConfig) []string
 		for _, p := range check(c.env, k) {
 			c.report("%s", p)
 		}
-	}}
+	}
+	return r
 }

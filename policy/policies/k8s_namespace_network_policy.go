@@ -8,14 +8,16 @@ import (
 
 const typeNetworkPolicy = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
-// k8sNamespaceNetworkPolicy: without any NetworkPolicy a namespace accepts
+// k8s-namespace-network-policy: without any NetworkPolicy a namespace accepts
 // traffic from every pod in the cluster, so one compromised pod reaches all
 // others. The check needs the whole stack: the policy may be declared
 // anywhere, before or after the namespace.
-var k8sNamespaceNetworkPolicy = stackRule{
-	name: "k8s-namespace-network-policy",
-	cis:  "Kubernetes CIS 5.3.2",
-	what: "every namespace the stack creates or deploys workloads into has at least one NetworkPolicy",
+var _ = register(stackRule{
+	name:  "k8s-namespace-network-policy",
+	order: 230,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.3.2",
+	what:  "every namespace the stack creates or deploys workloads into has at least one NetworkPolicy",
 	check: func(c *stackCheck) {
 		covered := map[string]bool{}
 		for _, r := range c.resources {
@@ -64,4 +66,4 @@ var k8sNamespaceNetworkPolicy = stackRule{
 			c.report(need[ns].URN, "namespace %s has no NetworkPolicy: add at least a default-deny policy with the allows it needs (the podsecurity component creates them for the namespaces it knows)", ns)
 		}
 	},
-}
+})

@@ -1,16 +1,22 @@
 package policies
 
-import "strings"
+import (
+	"strings"
 
-// k8sNamespacePSALabels: the cluster-wide PSA default already enforces
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
+
+// k8s-namespace-psa-labels: the cluster-wide PSA default already enforces
 // restricted, but labels state the level next to the namespace, survive a
 // change of the admission defaults, and audit and warn at restricted keep
 // every relaxation visible in the audit log and in client warnings. A level
 // below restricted is an exception and must say why.
-var k8sNamespacePSALabels = resourceRule{
-	name: "k8s-namespace-psa-labels",
-	cis:  "Kubernetes CIS 5.2.1 (Pod Security Admission)",
-	what: "every Namespace carries the Pod Security enforce, audit and warn labels; audit and warn are restricted, and enforce is restricted unless the namespace gives a reason",
+var _ = register(resourceRule{
+	name:  "k8s-namespace-psa-labels",
+	order: 160,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.2.1",
+	what:  "every Namespace has the Pod Security `enforce`, `audit` and `warn` labels; audit and warn are `restricted`; enforce is `restricted` unless the Namespace carries a reason (annotation `k3s-onprem.io/pod-security-reason`) or is listed with a reason in `podSecurity.exemptNamespaces`",
 	check: func(c *resourceCheck) {
 		if c.r.Type != typeNamespace || c.env.PSP {
 			return
@@ -50,4 +56,4 @@ var k8sNamespacePSALabels = resourceRule{
 			}
 		}
 	},
-}
+})

@@ -1,6 +1,10 @@
 package policies
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
 
 // baselineCapabilities may be added under the baseline Pod Security level
 // (the container runtime's default set); restricted allows only
@@ -10,12 +14,15 @@ var baselineCapabilities = map[string]bool{
 	"MKNOD": true, "NET_BIND_SERVICE": true, "SETFCAP": true, "SETGID": true, "SETPCAP": true, "SETUID": true, "SYS_CHROOT": true,
 }
 
-// k8sNoAddedCapabilities: added capabilities (NET_ADMIN, SYS_ADMIN, NET_RAW,
+// k8s-no-added-capabilities: added capabilities (NET_ADMIN, SYS_ADMIN, NET_RAW,
 // ...) widen what a compromised container can do to the node.
-var k8sNoAddedCapabilities = workloadRule(
-	"k8s-no-added-capabilities",
-	"Kubernetes CIS 5.2.8, 5.2.9",
-	"no container adds Linux capabilities beyond what its namespace's Pod Security level allows (restricted: NET_BIND_SERVICE only)",
+var _ = register(workloadRule(stackRule{
+	name:  "k8s-no-added-capabilities",
+	order: 220,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.2.8, 5.2.9",
+	what:  "no added capability beyond what the namespace's level allows (restricted: `NET_BIND_SERVICE`; baseline: the runtime default set)",
+},
 	func(w workload, level string) []string {
 		var out []string
 		for _, ct := range w.containers() {
@@ -30,4 +37,4 @@ var k8sNoAddedCapabilities = workloadRule(
 			}
 		}
 		return out
-	})
+	}))

@@ -17,13 +17,15 @@ var clusterAdminSchema = &policyx.ConfigSchema{Properties: map[string]map[string
 	},
 }}
 
-// k8sNoClusterAdminBinding: cluster-admin is every permission on every
+// k8s-no-cluster-admin-binding: cluster-admin is every permission on every
 // object; an identity holding it turns any compromise of that identity
 // (a Falco or responder token, an operator's laptop) into the cluster.
-var k8sNoClusterAdminBinding = resourceRule{
+var _ = register(resourceRule{
 	name:   "k8s-no-cluster-admin-binding",
+	order:  170,
+	level:  policyx.EnforcementLevelMandatory,
 	cis:    "Kubernetes CIS 5.1.1",
-	what:   "no RoleBinding or ClusterRoleBinding grants cluster-admin except the platform's own (system:masters, or a binding named in allowedBindings)",
+	what:   "no (Cluster)RoleBinding grants `cluster-admin` except to `system:masters` or a binding named in the policy's `allowedBindings` config (the platform's own)",
 	schema: clusterAdminSchema,
 	check: func(c *resourceCheck) {
 		b, ok := asBinding(c.r)
@@ -41,4 +43,4 @@ var k8sNoClusterAdminBinding = resourceRule{
 			c.report("binding %s grants cluster-admin to %s: bind a role with only the verbs and resources it needs (see the responder's and Falco's roles), or name the binding in this policy's allowedBindings if it is the platform's own", b.name, s)
 		}
 	},
-}
+})

@@ -1,11 +1,16 @@
 package policies
 
-// k8sNoHostPathVolumes: a hostPath volume reaches the node's filesystem
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+// k8s-no-hostpath-volumes: a hostPath volume reaches the node's filesystem
 // (kubelet credentials, the containerd socket, /etc).
-var k8sNoHostPathVolumes = workloadRule(
-	"k8s-no-hostpath-volumes",
-	"Kubernetes CIS 5.2.12",
-	"no hostPath volume outside namespaces that enforce the privileged Pod Security level with a reason",
+var _ = register(workloadRule(stackRule{
+	name:  "k8s-no-hostpath-volumes",
+	order: 210,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.2.12",
+	what:  "no `hostPath` volume unless the namespace enforces `privileged`",
+},
 	func(w workload, _ string) []string {
 		var out []string
 		vols, _ := at(w.spec, "volumes").Items()
@@ -21,4 +26,4 @@ var k8sNoHostPathVolumes = workloadRule(
 			out = append(out, w.ref+" mounts hostPath volume "+name+": use a PersistentVolumeClaim, ConfigMap or emptyDir")
 		}
 		return out
-	})
+	}))

@@ -1,13 +1,17 @@
 package policies
 
-// k8sNoUnauthenticatedBinding: k3s turns anonymous auth off, but a binding
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+// k8s-no-unauthenticated-binding: k3s turns anonymous auth off, but a binding
 // to system:unauthenticated or system:anonymous re-opens whatever it grants
 // to anyone who reaches the API (the VIP, and the public network when
 // network.apiOnPublic is set).
-var k8sNoUnauthenticatedBinding = resourceRule{
-	name: "k8s-no-unauthenticated-binding",
-	cis:  "Kubernetes CIS 5.1.1 and 1.2.1 (no anonymous access)",
-	what: "no binding grants anything to system:unauthenticated or system:anonymous",
+var _ = register(resourceRule{
+	name:  "k8s-no-unauthenticated-binding",
+	order: 180,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.1.1, 1.2.1",
+	what:  "no binding grants anything to `system:unauthenticated` or `system:anonymous`",
 	check: func(c *resourceCheck) {
 		b, ok := asBinding(c.r)
 		if !ok {
@@ -19,4 +23,4 @@ var k8sNoUnauthenticatedBinding = resourceRule{
 			}
 		}
 	},
-}
+})

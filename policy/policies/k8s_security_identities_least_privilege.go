@@ -47,14 +47,16 @@ var responderWrites = map[string][]string{
 	"events":        {"create", "patch"},
 }
 
-// k8sSecurityIdentitiesLeastPrivilege: Falco and the responder read events
+// k8s-security-identities-least-privilege: Falco and the responder read events
 // from every node and run with cluster-wide reach; if their tokens can do
 // more than they need, a compromise of either is a compromise of the
 // cluster. Falco reads; the responder reads and deletes pods.
-var k8sSecurityIdentitiesLeastPrivilege = stackRule{
-	name: "k8s-security-identities-least-privilege",
-	cis:  "Kubernetes CIS 5.1.1, 5.1.2, 5.1.3, 5.1.8",
-	what: "Falco identities only read (get/list/watch); the responder only reads and deletes pods; neither gets wildcards, secrets, exec, nodes/proxy, or bind/escalate/impersonate",
+var _ = register(stackRule{
+	name:  "k8s-security-identities-least-privilege",
+	order: 240,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "Kubernetes CIS 5.1.1, 5.1.2, 5.1.3, 5.1.8",
+	what:  "Falco identities (service accounts in `falco`, `falco-system`) only get/list/watch; the responder (`*responder*`) only reads and deletes or evicts pods and records events; neither gets wildcards, secrets, `pods/exec`, `pods/attach`, `nodes/proxy`, `bind`/`escalate`/`impersonate`, or a role the stack does not define (built-in `view` excepted)",
 	check: func(c *stackCheck) {
 		byURN := map[string]policyx.AnalyzerResource{}
 		for _, r := range c.resources {
@@ -76,7 +78,7 @@ var k8sSecurityIdentitiesLeastPrivilege = stackRule{
 			}
 		}
 	},
-}
+})
 
 // judgeBinding returns what is wrong with the role a security identity is
 // bound to.

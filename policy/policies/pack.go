@@ -1,10 +1,12 @@
 // Package policies is the k3s-cis CrossGuard pack: one CIS check per file,
-// each built from a rule (name, CIS ID, what it checks) so
-// the compiled pack (policy/main.go), the offline check (cmd/policycheck)
-// and the tests run the very same code.
+// each built from a rule so the compiled pack (policy/main.go), the offline
+// check (cmd/policycheck) and the tests run the very same code.
 //
-// Every policy is mandatory by default and can be lowered per stack with
-// Pulumi policy config (`--policy-pack-config`); on production stacks a
+// A policy file declares its rule (name, order, default enforcement level,
+// CIS ID, what it checks) and registers it (registry.go); its test cases
+// sit in the file's _test.go twin and the README row is generated from the
+// rule (readme.go). Levels can be lowered per stack with Pulumi policy
+// config (`--policy-pack-config`); on production stacks a
 // `disabled` override is refused: by the guard policies at run time
 // (guard_resource.go, guard_stack.go) and by offline.CheckConfig before an
 // offline check.
@@ -14,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -27,27 +30,43 @@ const PackName = "k3s-cis"
 // Version is the pack version; bump it when a policy changes meaning.
 var Version = semver.MustParse("0.1.0")
 
-// resourceRule is one per-resource check before it becomes a policyx policy.
+// resourceRule is one per-resource check: everything about the policy is
+// declared here, and the pack, the README table and the tests read it.
 type resourceRule struct {
 	name string
+	// order is the policy's position in the pack, ascending over resource
+	// and stack rules alike (steps of 10 leave room to insert). policyx runs
+	// a resource's policies in pack order, and the guards judge what ran
+	// before them, so they take the highest orders (guardOrder); the
+	// registry test checks that orders are unique and the guards last.
+	order int
+	// level is the policy's default enforcement level; per-stack policy
+	// config may lower it (production stacks may not disable it).
+	level policyx.EnforcementLevel
 	// cis names the benchmark control(s), e.g. "k3s CIS 1.2.1".
 	cis string
-	// what says in one sentence what the policy requires.
+	// what says in one sentence what the policy requires, in Markdown: the
+	// README row shows it as written, the engine gets it without backticks.
 	what   string
 	schema *policyx.ConfigSchema
 	check  func(c *resourceCheck)
 }
 
-// stackRule is one whole-stack check. It has no config schema: policyx
-// passes policy config properties to resource policies only.
+// stackRule is one whole-stack check, declared like a resourceRule. It has
+// no config schema: policyx passes policy config properties to resource
+// policies only.
 type stackRule struct {
-	name, cis, what string
-	check           func(c *stackCheck)
+	name      string
+	order     int
+	level     policyx.EnforcementLevel
+	cis, what string
+	check     func(c *stackCheck)
 }
 
 // resourceCheck is what a resource rule sees.
 type resourceCheck struct {
 	env   *Env
+	pack  *packRun
 	r     policyx.AnalyzerResource
 	props property.Map
 	cfg   map[string]any
@@ -61,6 +80,7 @@ func (c *resourceCheck) report(format string, a ...any) {
 // stackCheck is what a stack rule sees.
 type stackCheck struct {
 	env       *Env
+	pack      *packRun
 	resources []policyx.AnalyzerResource
 	mgr       policyx.PolicyManager
 }
@@ -69,60 +89,40 @@ func (c *stackCheck) report(urn, format string, a ...any) {
 	c.mgr.ReportViolation(fmt.Sprintf(format, a...), urn)
 }
 
-func description(cis, what string) string { return cis + ": " + what }
+// description is what the engine shows for a policy: the README's words
+// without Markdown.
+func description(cis, what string) string { return cis + ": " + strings.ReplaceAll(what, "`", "") }
 
-// resourceRules and stackRules are the pack, in evaluation order. The guards
-// are appended last by New because they judge what ran before them.
-var (
-	resourceRules = []resourceRule{
-		sshHostKeyPinned,
-		sshNoPasswordAuth,
-		sshBastionComplete,
-		secretsMarkedSecret,
-		k3sVersionPinned,
-		k3sProtectKernelDefaults,
-		k3sSecretsEncryption,
-		k3sAuditLog,
-		k3sPSAAdmission,
-		k3sAnonymousAuth,
-		k3sTLSCipherSuites,
-		k3sStreamingIdleTimeout,
-		k3sSATokenExpiration,
-		k3sKubeconfigMode,
-		k3sVIPInTLSSAN,
-		k8sNamespacePSALabels,
-		k8sNoClusterAdminBinding,
-		k8sNoUnauthenticatedBinding,
-	}
-	stackRules = []stackRule{
-		k8sNoPrivilegedContainers,
-		k8sNoHostNamespaces,
-		k8sNoHostPathVolumes,
-		k8sNoAddedCapabilities,
-		k8sNamespaceNetworkPolicy,
-		k8sSecurityIdentitiesLeastPrivilege,
-	}
-)
+// packRun is what the guards need of one pack instance: the record of the
+// policies that ran and the names of the pack's policies by kind.
+type packRun struct {
+	t                               *tracker
+	resourcePolicies, stackPolicies []string
+}
 
-// New builds the pack for one stack. Each call has its own guard state, so
-// the engine's one pack per ConfigureStack never shares state across runs
-// of different stacks.
+// New builds the pack for one stack from the registered rules, in their
+// order. Each call has its own guard state, so the engine's one pack per
+// ConfigureStack never shares state across runs of different stacks.
 func New(env Env) (policyx.PolicyPack, error) {
 	env.normalize()
-	t := newTracker()
+	run := &packRun{t: newTracker()}
+	rs, ss := registered()
+	for _, r := range rs {
+		run.resourcePolicies = append(run.resourcePolicies, r.name)
+	}
+	for _, s := range ss {
+		run.stackPolicies = append(run.stackPolicies, s.name)
+	}
 	var ps []policyx.Policy
-	var resourceNames, stackNames []string
-	for _, r := range resourceRules {
-		ps = append(ps, r.policy(&env, t))
-		resourceNames = append(resourceNames, r.name)
+	for _, e := range ordered(rs, ss) {
+		switch {
+		case e.resource != nil:
+			ps = append(ps, e.resource.policy(&env, run))
+		default:
+			ps = append(ps, e.stack.policy(&env, run))
+		}
 	}
-	for _, s := range stackRules {
-		ps = append(ps, s.policy(&env, t))
-		stackNames = append(stackNames, s.name)
-	}
-	ps = append(ps,
-		resourceGuard(&env, t, resourceNames),
-		stackGuard(&env, t, append(resourceNames, GuardResourceName), stackNames))
+	// The pack-level level is ignored by policyx: each policy carries its own.
 	return policyx.NewPolicyPack(PackName, Version, policyx.EnforcementLevelMandatory, ps)
 }
 
@@ -135,36 +135,32 @@ func Factory(pctx *pulumi.Context) (policyx.PolicyPack, error) {
 // Names lists every policy of the pack in evaluation order.
 func Names() []string {
 	var out []string
-	for _, r := range resourceRules {
-		out = append(out, r.name)
+	for _, e := range ordered(registered()) {
+		out = append(out, e.name)
 	}
-	for _, s := range stackRules {
-		out = append(out, s.name)
-	}
-	return append(out, GuardResourceName, GuardStackName)
+	return out
 }
 
-func (r resourceRule) policy(env *Env, t *tracker) policyx.ResourceValidationPolicy {
+func (r resourceRule) policy(env *Env, run *packRun) policyx.ResourceValidationPolicy {
 	return policyx.NewResourceValidationPolicy(r.name, policyx.ResourceValidationPolicyArgs{
-		Description: description(r.cis, r.what),
-		// The pack-level level is ignored by policyx, so every policy sets its own.
-		EnforcementLevel: policyx.EnforcementLevelMandatory,
+		Description:      description(r.cis, r.what),
+		EnforcementLevel: r.level,
 		ConfigSchema:     r.schema,
 		ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
-			t.ranResource(resourceKey(args.Resource), r.name)
-			r.check(&resourceCheck{env: env, r: args.Resource, props: args.Resource.Properties, cfg: args.Config, mgr: args.Manager})
+			run.t.ranResource(resourceKey(args.Resource), r.name)
+			r.check(&resourceCheck{env: env, pack: run, r: args.Resource, props: args.Resource.Properties, cfg: args.Config, mgr: args.Manager})
 			return nil
 		},
 	})
 }
 
-func (s stackRule) policy(env *Env, t *tracker) policyx.StackValidationPolicy {
+func (s stackRule) policy(env *Env, run *packRun) policyx.StackValidationPolicy {
 	return policyx.NewStackValidationPolicy(s.name, policyx.StackValidationPolicyArgs{
 		Description:      description(s.cis, s.what),
-		EnforcementLevel: policyx.EnforcementLevelMandatory,
+		EnforcementLevel: s.level,
 		ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
-			t.ranStack(s.name)
-			s.check(&stackCheck{env: env, resources: args.Resources, mgr: args.Manager})
+			run.t.ranStack(s.name)
+			s.check(&stackCheck{env: env, pack: run, resources: args.Resources, mgr: args.Manager})
 			return nil
 		},
 	})

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	"path"
 	"sort"
 	"strings"
@@ -50,12 +51,14 @@ func sensitiveFile(p string) bool {
 	return false
 }
 
-// secretsMarkedSecret: a plain input lands unencrypted in the state file
+// secrets-marked-secret: a plain input lands unencrypted in the state file
 // and in preview diffs; only Pulumi secrets are encrypted there.
-var secretsMarkedSecret = resourceRule{
-	name: "secrets-marked-secret",
-	cis:  "k3s CIS 1.2.27 and 5.4.1 (protect secrets at rest and in transit to hosts)",
-	what: "tokens, encryption keys, keepalived auth, webhook URLs, kubeconfigs, SSH keys and command stdin are Pulumi secrets, never plain inputs",
+var _ = register(resourceRule{
+	name:  "secrets-marked-secret",
+	order: 40,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "k3s CIS 1.2.27, 5.4.1",
+	what:  "tokens, encryption keys, keepalived auth, webhook URLs, kubeconfigs, SSH keys and command `stdin` are Pulumi secrets; credential files (token files, encryption config, `keepalived.conf`, the admin kubeconfig, `*.key`) are copied from secret sources; no credential key (`token`, `password`, `client-key-data`, ...) in clear in any other copied YAML file (a webhook kubeconfig, `registries.yaml`) or a rendered `config` input; Kubernetes Secret data is secret",
 	check: func(c *resourceCheck) {
 		var plain []string
 		walkSensitive(property.New(c.props), "", false, &plain)
@@ -81,7 +84,7 @@ var secretsMarkedSecret = resourceRule{
 			c.report("%s is a plain input: make it a Pulumi secret (pulumi.ToSecret in the component; `pulumi config set --secret` for stack config such as sshPrivateKey or falcoOutputUrls)", p)
 		}
 	},
-}
+})
 
 // walkSensitive collects the paths of known, non-empty values under a
 // sensitive key that are not inside a secret.

@@ -1,12 +1,16 @@
 package policies
 
-// sshBastionComplete: the jump host is a connection of its own; without a
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+
+// ssh-bastion-complete: the jump host is a connection of its own; without a
 // pinned key for it, a man in the middle on the bastion hop sees the
 // forwarded session to every node.
-var sshBastionComplete = resourceRule{
-	name: "ssh-bastion-complete",
-	cis:  "CIS Linux 5.2 (SSH), no k3s CIS control",
-	what: "a bastion (connection.proxy) names its host and pins its host key",
+var _ = register(resourceRule{
+	name:  "ssh-bastion-complete",
+	order: 30,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "CIS Linux 5.2 (SSH)",
+	what:  "a bastion (`connection.proxy`) names its host and pins its host key",
 	check: func(c *resourceCheck) {
 		conn, ok := c.connection()
 		if !ok {
@@ -27,4 +31,4 @@ var sshBastionComplete = resourceRule{
 			c.report("the bastion of the connection to %s does not pin its host key: set ssh.bastion.hostKey (ssh-keyscan -t ed25519 BASTION | cut -d' ' -f2-)", connHost(conn))
 		}
 	},
-}
+})

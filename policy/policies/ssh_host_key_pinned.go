@@ -1,17 +1,20 @@
 package policies
 
 import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
 	"golang.org/x/crypto/ssh"
 )
 
-// sshHostKeyPinned: pulumi-command accepts any host key when hostKey is
+// ssh-host-key-pinned: pulumi-command accepts any host key when hostKey is
 // unset (ssh.InsecureIgnoreHostKey), so an unpinned connection hands the
 // node's root shell, the private key's use and every secret sent over it to
 // whoever answers on that address.
-var sshHostKeyPinned = resourceRule{
-	name: "ssh-host-key-pinned",
-	cis:  "CIS Linux 5.2 (SSH), no k3s CIS control",
-	what: "every command:remote:* connection pins the node's SSH host key (connection.hostKey)",
+var _ = register(resourceRule{
+	name:  "ssh-host-key-pinned",
+	order: 10,
+	level: policyx.EnforcementLevelMandatory,
+	cis:   "CIS Linux 5.2 (SSH); no k3s CIS control",
+	what:  "every `command:remote:*` connection pins the node's host key (`connection.hostKey`, a parseable public key); pulumi-command otherwise accepts any key",
 	check: func(c *resourceCheck) {
 		conn, ok := c.connection()
 		if !ok {
@@ -31,4 +34,4 @@ var sshHostKeyPinned = resourceRule{
 			c.report("connection to %s: hostKey is not an SSH public key; set nodes[].ssh.hostKey to 'ssh-ed25519 AAAA...'", connHost(conn))
 		}
 	},
-}
+})

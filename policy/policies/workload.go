@@ -88,13 +88,13 @@ const exemptAdvice = "or, if the workload truly needs it, give its namespace " +
 // and returns the problems, each a sentence ending before exemptAdvice.
 type workloadCheck func(w workload, level string) []string
 
-// workloadRule builds a stack rule from a per-workload check. These checks
+// workloadRule completes a stack rule declaration with a per-workload check. These checks
 // need the whole stack because what a pod may do depends on its namespace's
 // Pod Security level, which the Namespace resource (or the stack config)
 // declares; the policy predicts at preview what admission would reject at
 // apply time, in the middle of a half-applied Helm release.
-func workloadRule(name, cis, what string, check workloadCheck) stackRule {
-	return stackRule{name: name, cis: cis, what: what, check: func(c *stackCheck) {
+func workloadRule(s stackRule, check workloadCheck) stackRule {
+	s.check = func(c *stackCheck) {
 		levels := c.namespaceLevels()
 		for _, r := range c.resources {
 			w, ok := asWorkload(r)
@@ -110,5 +110,6 @@ func workloadRule(name, cis, what string, check workloadCheck) stackRule {
 				c.report(r.URN, "%s (namespace %s enforces %s), %s", p, ns, level, exemptAdvice)
 			}
 		}
-	}}
+	}
+	return s
 }
