@@ -213,24 +213,35 @@ var Every = Selection{
 	Falco: true, FalcoDaemonSet: true, Responder: true,
 }
 
-// For lists the namespaces the program creates for a selection, in the
-// order the podsecurity layer registers them.
+// registry is every namespace the program creates, each with the stacks
+// that have it, in the order the podsecurity layer registers them. A new
+// namespace is a declaration above and a line here.
+var registry = []func(Selection) []Namespace{
+	func(s Selection) []Namespace { return when(s.LoadBalancer, MetalLB) },
+	func(s Selection) []Namespace {
+		var out []Namespace
+		for _, c := range s.IngressControllers {
+			out = append(out, IngressNginx(c))
+		}
+		return out
+	},
+	func(s Selection) []Namespace { return when(s.Responder, Responder) },
+	func(s Selection) []Namespace { return when(s.Falco, Falco) },
+	func(s Selection) []Namespace { return when(s.Falco && s.FalcoDaemonSet, FalcoSensors) },
+}
+
+func when(on bool, ns func() Namespace) []Namespace {
+	if !on {
+		return nil
+	}
+	return []Namespace{ns()}
+}
+
+// For lists the namespaces the program creates for a selection.
 func For(sel Selection) []Namespace {
 	var out []Namespace
-	if sel.LoadBalancer {
-		out = append(out, MetalLB())
-	}
-	for _, c := range sel.IngressControllers {
-		out = append(out, IngressNginx(c))
-	}
-	if sel.Responder {
-		out = append(out, Responder())
-	}
-	if sel.Falco {
-		out = append(out, Falco())
-		if sel.FalcoDaemonSet {
-			out = append(out, FalcoSensors())
-		}
+	for _, of := range registry {
+		out = append(out, of(sel)...)
 	}
 	return out
 }
