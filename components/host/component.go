@@ -50,7 +50,7 @@ func NewHost(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	if err := ctx.RegisterComponentResourceV2("k3s-onprem:host:Host", name, inputs, h, opts...); err != nil {
 		return nil, err
 	}
-	steps, err := Steps(args.Steps)
+	steps, err := HostSteps(args.Steps)
 	if err != nil {
 		return nil, err
 	}
