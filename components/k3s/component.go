@@ -24,7 +24,7 @@ type NodeArgs struct {
 	// gate and the VIP (agents).
 	After []pulumi.Resource
 	// Input is the pure part: cluster and node configuration, install mode.
-	Input NodeInput
+	Input StepsInput
 	// Token is the cluster token (servers only; secret, reaches the host
 	// only through the token step's stdin).
 	Token pulumi.StringInput
@@ -104,7 +104,7 @@ func componentInputs(args *NodeArgs) pulumi.Map {
 
 // registerSteps chains the node's steps after args.After and returns the last.
 func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) (pulumi.Resource, error) {
-	steps, err := NodeSteps(args.Input)
+	steps, err := HostSteps(args.Input)
 	if err != nil {
 		return nil, err
 	}
