@@ -162,22 +162,26 @@ func componentInputs(args *Args) pulumi.Map {
 // hostSteps adds the Falco step on every node, after its host steps.
 func (f *Falco) hostSteps(ctx *pulumi.Context, args *Args, sidekickURL string) error {
 	for _, n := range args.Nodes {
-		step, err := HostStep(HostInput{
+		steps, err := HostSteps(StepsInput{
 			Version: args.Version, Server: n.Server, SidekickURL: sidekickURL,
 			KeyURL: args.KeyURL, DebRepo: args.DebRepo, RPMRepo: args.RPMRepo,
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", n.Name, err)
 		}
-		opts := []pulumi.ResourceOption{pulumi.Parent(f)}
-		if len(n.After) > 0 {
-			opts = append(opts, pulumi.DependsOn(n.After))
+		after := n.After
+		for _, step := range steps {
+			opts := []pulumi.ResourceOption{pulumi.Parent(f)}
+			if len(after) > 0 {
+				opts = append(opts, pulumi.DependsOn(after))
+			}
+			cmd, err := hoststep.Apply(ctx, n.Target, step, hoststep.Options{}, opts...)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n.Name, err)
+			}
+			after = []pulumi.Resource{cmd}
+			f.Steps[n.Name] = cmd
 		}
-		cmd, err := hoststep.Apply(ctx, n.Target, step, hoststep.Options{}, opts...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", n.Name, err)
-		}
-		f.Steps[n.Name] = cmd
 	}
 	return nil
 }
