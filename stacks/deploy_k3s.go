@@ -9,6 +9,7 @@ import (
 
 	"k3s-onprem/components/falco"
 	"k3s-onprem/components/k3s"
+	"k3s-onprem/internal/hoststep"
 )
 
 // deployK3s installs k3s: the first server bootstraps etcd (cluster-init),
@@ -122,7 +123,8 @@ func K3sClusterConfig(spec *ClusterSpec) (k3s.ClusterConfig, error) {
 			return c, err
 		}
 		c.ExtraAPIServerArgs = falco.AuditWebhookAPIServerArgs()
-		c.ExtraServerFiles = map[string][]byte{falco.AuditWebhookConfigPath: webhook}
+		c.ExtraServerFiles = []hoststep.File{{Path: falco.AuditWebhookConfigPath, Mode: 0o600, Content: webhook,
+			Renderer: hoststep.Renderer{Func: "falco.RenderAuditWebhookConfig", Source: "components/falco/audit.go"}}}
 	}
 	return c, nil
 }

@@ -85,12 +85,12 @@ func buildFalco(in StepsInput) (hoststep.Step, error) {
 		return hoststep.Step{}, err
 	}
 	files := []hoststep.File{
-		{Path: ConfigPath, Mode: 0o644, Content: cfg},
-		{Path: ContainerPluginConfigPath, Mode: 0o644, Content: containerCfg},
-		{Path: UnitDropInPath, Mode: 0o644, Content: dropIn},
+		{Path: ConfigPath, Mode: 0o644, Content: cfg, Renderer: hoststep.Renderer{Func: "falco.RenderConfig", Source: "components/falco/config.go"}},
+		{Path: ContainerPluginConfigPath, Mode: 0o644, Content: containerCfg, Renderer: hoststep.Renderer{Func: "falco.RenderContainerPluginConfig", Source: "components/falco/config.go"}},
+		{Path: UnitDropInPath, Mode: 0o644, Content: dropIn, Renderer: hoststep.Renderer{Func: "falco.RenderUnitDropIn", Source: "components/falco/step_falco.go"}},
 	}
 	for _, r := range rules {
-		files = append(files, hoststep.File{Path: path.Join(RulesDir, r.Name), Mode: 0o644, Content: r.Content})
+		files = append(files, hoststep.File{Path: path.Join(RulesDir, r.Name), Mode: 0o644, Content: r.Content, Renderer: hoststep.Renderer{Func: "falco.Rules", Source: "components/falco/rules.go"}})
 	}
 	vars := map[string]string{
 		"FALCO_VERSION":         in.Version,

@@ -12,7 +12,7 @@ var auditdStep = hoststep.Def[StepsInput]{
 			return hoststep.Step{}, err
 		}
 		return hoststep.Step{Name: "auditd", Script: script("auditd.sh"), Files: []hoststep.File{
-			{Path: "/etc/audit/rules.d/50-k3s-onprem.rules", Mode: 0o600, Content: rules},
+			{Path: "/etc/audit/rules.d/50-k3s-onprem.rules", Mode: 0o600, Content: rules, Renderer: hoststep.Renderer{Func: "host.RenderAuditRules", Source: "components/host/render.go"}},
 		}, Vars: map[string]string{"CONTAINER_EXCEPTIONS": containerExceptionsFor("service", []string{"auditd"})}}, nil
 	},
 }

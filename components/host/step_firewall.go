@@ -18,8 +18,8 @@ var firewallStep = hoststep.Def[StepsInput]{
 			Name:   "firewall",
 			Script: script("firewall.sh"),
 			Files: []hoststep.File{
-				{Path: "/etc/firewalld/zones/internal.xml", Mode: 0o644, Content: internal},
-				{Path: "/etc/firewalld/zones/public.xml", Mode: 0o644, Content: public},
+				{Path: "/etc/firewalld/zones/internal.xml", Mode: 0o644, Content: internal, Renderer: hoststep.Renderer{Func: "host.RenderZones", Source: "components/host/render.go"}},
+				{Path: "/etc/firewalld/zones/public.xml", Mode: 0o644, Content: public, Renderer: hoststep.Renderer{Func: "host.RenderZones", Source: "components/host/render.go"}},
 			},
 			Vars: map[string]string{"ZONE_INTERFACES": zoneIfaces},
 		}

@@ -12,8 +12,8 @@ var sshdStep = hoststep.Def[StepsInput]{
 			return hoststep.Step{}, err
 		}
 		return hoststep.Step{Name: "sshd", Script: script("sshd.sh"), Files: []hoststep.File{
-			{Path: "/etc/ssh/sshd_config.d/00-k3s-onprem.conf", Mode: 0o600, Content: sshd},
-			{Path: "/etc/issue.net", Mode: 0o644, Content: []byte(Banner)},
+			{Path: "/etc/ssh/sshd_config.d/00-k3s-onprem.conf", Mode: 0o600, Content: sshd, Renderer: hoststep.Renderer{Func: "host.RenderSSHD", Source: "components/host/render.go"}},
+			{Path: "/etc/issue.net", Mode: 0o644, Content: []byte(Banner), Renderer: hoststep.Renderer{Func: "host.Banner", Source: "components/host/render.go"}},
 		}}, nil
 	},
 }

@@ -12,7 +12,7 @@ var sysctlStep = hoststep.Def[StepsInput]{
 			return hoststep.Step{}, err
 		}
 		return hoststep.Step{Name: "sysctl", Script: script("sysctl.sh"), Files: []hoststep.File{
-			{Path: "/etc/sysctl.d/95-k3s-onprem-hardening.conf", Mode: 0o644, Content: s},
+			{Path: "/etc/sysctl.d/95-k3s-onprem-hardening.conf", Mode: 0o644, Content: s, Renderer: hoststep.Renderer{Func: "host.RenderSysctl", Source: "components/host/render.go"}},
 		}, Vars: map[string]string{"CONTAINER_EXCEPTIONS": containerExceptionsFor("sysctl", sysctlKeys(HardeningSysctls))}}, nil
 	},
 }

@@ -14,15 +14,14 @@ func buildConfig(in StepsInput) (hoststep.Step, error) {
 	if err != nil {
 		return hoststep.Step{}, err
 	}
-	files := []hoststep.File{{Path: ConfigPath, Mode: 0o600, Content: cfg}}
+	files := []hoststep.File{{Path: ConfigPath, Mode: 0o600, Content: cfg,
+		Renderer: hoststep.Renderer{Func: "k3s.RenderConfig", Source: "components/k3s/config.go"}}}
 	if in.Node.Role == RoleServer {
-		sf, err := ServerFiles(in.Cluster)
+		sf, err := serverFiles(in.Cluster)
 		if err != nil {
 			return hoststep.Step{}, err
 		}
-		for _, p := range sortedKeys(sf) {
-			files = append(files, hoststep.File{Path: p, Mode: 0o600, Content: sf[p]})
-		}
+		files = append(files, sf...)
 	}
 	return hoststep.Step{Name: StepConfig, Script: script("config.sh"), Files: files,
 		Vars: map[string]string{"ROLE": in.Node.Role}}, nil

@@ -18,7 +18,8 @@ var selinuxStep = hoststep.Def[StepsInput]{
 			return hoststep.Step{}, err
 		}
 		return hoststep.Step{Name: StepSELinux, Script: script("selinux.sh"),
-			Files: []hoststep.File{{Path: SELinuxDropInPath, Mode: 0o600, Content: dropIn}},
-			Vars:  map[string]string{"DROPIN": SELinuxDropInPath}}, nil
+			Files: []hoststep.File{{Path: SELinuxDropInPath, Mode: 0o600, Content: dropIn,
+				Renderer: hoststep.Renderer{Func: "k3s.RenderSELinuxDropIn", Source: "components/k3s/config.go"}}},
+			Vars: map[string]string{"DROPIN": SELinuxDropInPath}}, nil
 	},
 }

@@ -23,7 +23,8 @@ var serviceStep = hoststep.Def[StepsInput]{
 			return hoststep.Step{}, err
 		}
 		return hoststep.Step{Name: StepService, Script: script("service.sh"),
-			Files: []hoststep.File{{Path: UnitPath(n.Role), Mode: 0o600, Content: unit}},
+			Files: []hoststep.File{{Path: UnitPath(n.Role), Mode: 0o600, Content: unit,
+				Renderer: hoststep.Renderer{Func: "k3s.RenderUnit", Source: "components/k3s/unit.go"}}},
 			Vars: map[string]string{"ROLE": n.Role, "UNIT": UnitName(n.Role), "UNIT_PATH": UnitPath(n.Role),
 				"NODE_NAME": n.Name, "RESTART_KEY": key, "WAIT_SECONDS": in.waitSeconds()}}, nil
 	},

@@ -62,10 +62,10 @@ func buildKeepalived(in StepsInput) (hoststep.Step, error) {
 		Name:   StepName,
 		Script: keepalivedScript,
 		Files: []hoststep.File{
-			{Path: ConfTemplatePath, Mode: 0o600, Content: conf},
-			{Path: CheckScriptPath, Mode: 0o700, Content: check},
-			{Path: SysctlPath, Mode: 0o644, Content: RenderSysctl()},
-			{Path: DropInPath, Mode: 0o644, Content: dropIn},
+			{Path: ConfTemplatePath, Mode: 0o600, Content: conf, Renderer: hoststep.Renderer{Func: "vip.RenderKeepalivedConf", Source: "components/vip/render.go"}},
+			{Path: CheckScriptPath, Mode: 0o700, Content: check, Renderer: hoststep.Renderer{Func: "vip.RenderCheckScript", Source: "components/vip/render.go"}},
+			{Path: SysctlPath, Mode: 0o644, Content: RenderSysctl(), Renderer: hoststep.Renderer{Func: "vip.RenderSysctl", Source: "components/vip/render.go"}},
+			{Path: DropInPath, Mode: 0o644, Content: dropIn, Renderer: hoststep.Renderer{Func: "vip.RenderDropIn", Source: "components/vip/render.go"}},
 		},
 		Vars: map[string]string{"CONF": ConfPath, "CONF_TEMPLATE": ConfTemplatePath, "CHECK_SCRIPT": CheckScriptPath, "SYSCTL_FILE": SysctlPath, "DROP_IN": DropInPath},
 	}, nil
