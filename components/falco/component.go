@@ -169,19 +169,11 @@ func (f *Falco) hostSteps(ctx *pulumi.Context, args *Args, sidekickURL string) e
 		if err != nil {
 			return fmt.Errorf("%s: %w", n.Name, err)
 		}
-		after := n.After
-		for _, step := range steps {
-			opts := []pulumi.ResourceOption{pulumi.Parent(f)}
-			if len(after) > 0 {
-				opts = append(opts, pulumi.DependsOn(after))
-			}
-			cmd, err := hoststep.Apply(ctx, n.Target, step, hoststep.Options{}, opts...)
-			if err != nil {
-				return fmt.Errorf("%s: %w", n.Name, err)
-			}
-			after = []pulumi.Resource{cmd}
-			f.Steps[n.Name] = cmd
+		cmds, err := hoststep.ApplyChain(ctx, n.Target, steps, n.After, nil, pulumi.Parent(f))
+		if err != nil {
+			return fmt.Errorf("%s: %w", n.Name, err)
 		}
+		f.Steps[n.Name] = cmds[len(cmds)-1]
 	}
 	return nil
 }

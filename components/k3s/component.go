@@ -108,29 +108,24 @@ func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) 
 	if err != nil {
 		return nil, err
 	}
-	node := args.Target.Node
-	prev := append([]pulumi.Resource{}, args.After...)
-	var last pulumi.Resource
-	for _, s := range steps {
-		deps := prev
+	options := func(s hoststep.Step) (hoststep.Options, error) {
 		o := hoststep.Options{}
 		switch s.Name {
 		case StepToken:
 			o.Stdin = tokenStdin(args)
 			if o.Stdin == nil {
-				return nil, fmt.Errorf("%s: no token given", node)
+				return o, fmt.Errorf("%s: no token given", args.Target.Node)
 			}
 		case StepBinary:
 			o.Uploads = airgapUploads(args.Input.Install.Airgap)
 		}
-		cmd, err := hoststep.Apply(ctx, args.Target, s, o, pulumi.Parent(parent), pulumi.DependsOn(deps))
-		if err != nil {
-			return nil, err
-		}
-		last = cmd
-		prev = []pulumi.Resource{cmd}
+		return o, nil
 	}
-	return last, nil
+	cmds, err := hoststep.ApplyChain(ctx, args.Target, steps, args.After, options, pulumi.Parent(parent))
+	if err != nil {
+		return nil, err
+	}
+	return cmds[len(cmds)-1], nil
 }
 
 // tokenStdin is "cluster\nagent\n" for servers, "agent\n" for agents: a

@@ -190,18 +190,13 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 		return nil, err
 	}
 	after := append(append([]pulumi.Resource{}, s.After...), id.ready...)
-	var last pulumi.Resource
-	for _, step := range steps {
-		cmd, err := hoststep.Apply(ctx, s.Target, step, hoststep.Options{
-			Stdin:   stdin,
-			Uploads: []hoststep.Upload{{Name: UploadName, Source: pulumi.NewFileAsset(bin)}},
-		}, child, pulumi.DependsOn(after))
-		if err != nil {
-			return nil, err
-		}
-		after, last = []pulumi.Resource{cmd}, cmd
+	cmds, err := hoststep.ApplyChain(ctx, s.Target, steps, after, func(hoststep.Step) (hoststep.Options, error) {
+		return hoststep.Options{Stdin: stdin, Uploads: []hoststep.Upload{{Name: UploadName, Source: pulumi.NewFileAsset(bin)}}}, nil
+	}, child)
+	if err != nil {
+		return nil, err
 	}
-	return last, nil
+	return cmds[len(cmds)-1], nil
 }
 
 // mustConfig is the configuration the hosts get, for Permissions. Its

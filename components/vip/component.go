@@ -65,16 +65,17 @@ func NewVIP(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 		}
 		perServer[i] = steps
 	}
+	// The password reaches the servers only on stdin.
+	options := func(hoststep.Step) (hoststep.Options, error) {
+		return hoststep.Options{Stdin: pulumi.ToSecret(pulumi.Sprintf("%s\n", args.AuthPass)).(pulumi.StringOutput)}, nil
+	}
 	for i, m := range args.Members {
-		after := m.After
-		for _, s := range perServer[i] {
-			cmd, err := hoststep.Apply(ctx, m.Target, s, hoststep.Options{Stdin: pulumi.ToSecret(pulumi.Sprintf("%s\n", args.AuthPass)).(pulumi.StringOutput)},
-				pulumi.Parent(v), pulumi.DependsOn(after))
-			if err != nil {
-				return nil, err
-			}
-			after = []pulumi.Resource{cmd}
-			v.Ready = append(v.Ready, cmd)
+		cmds, err := hoststep.ApplyChain(ctx, m.Target, perServer[i], m.After, options, pulumi.Parent(v))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cmds {
+			v.Ready = append(v.Ready, c)
 		}
 	}
 	v.Address = pulumi.String(c.Address).ToStringOutput()
