@@ -2,7 +2,9 @@
 // Pulumi resources: one remote.CopyToRemote per file into a staging tree and
 // one remote.Command that installs and applies them. The pure part (Step,
 // Bundle) is shared with the offline renderer and the lab runner, so what is
-// rendered, tested and deployed is the same text.
+// rendered, tested and deployed is the same text. Components declare each
+// step as a Def (name, roles, skip rule, build) and list them in order;
+// Build evaluates the list, ApplyChain registers the result.
 package hoststep
 
 import (
