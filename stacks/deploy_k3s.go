@@ -146,16 +146,16 @@ func K3sClusterConfig(spec *ClusterSpec) (k3s.ClusterConfig, error) {
 
 // k3sNodeInput is the pure input of one node's k3s steps; serverIndex is
 // the node's position among the servers (0 bootstraps the cluster).
-func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) (k3s.NodeInput, error) {
+func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) (k3s.StepsInput, error) {
 	node := k3s.NodeConfig{Name: n.Name, Role: n.Role, InternalAddress: n.InternalAddress, InternalInterface: n.InternalInterface}
 	if n.Role == RoleServer && serverIndex > 0 {
 		node.JoinAddress = spec.Servers()[0].InternalAddress
 	}
 	cluster, err := K3sClusterConfig(spec)
 	if err != nil {
-		return k3s.NodeInput{}, err
+		return k3s.StepsInput{}, err
 	}
-	in := k3s.NodeInput{
+	in := k3s.StepsInput{
 		Cluster: cluster,
 		Node:    node,
 		Install: k3s.Install{ReleaseURL: spec.K3s.ReleaseURL, VerifyChecksum: On(spec.K3s.VerifyChecksum), Arch: n.Arch},

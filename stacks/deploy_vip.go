@@ -21,22 +21,20 @@ func deployVIP(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts) (*vip.VIP, e
 	if err != nil {
 		return nil, err
 	}
-	args := vipArgs(spec)
-	args.AuthPass = pass.Result
-	for i, n := range spec.Servers() {
+	args := &vip.Args{Config: vipConfig(spec), AuthPass: pass.Result}
+	for _, n := range spec.Servers() {
 		h := hosts[n.Name]
 		if h == nil {
 			return nil, fmt.Errorf("%s: no host", n.Name)
 		}
-		args.Members[i].Target = h.Target
-		args.Members[i].After = []pulumi.Resource{h.Ready}
+		args.Members = append(args.Members, vip.Member{Target: h.Target, After: []pulumi.Resource{h.Ready}})
 	}
 	return vip.NewVIP(ctx, spec.ClusterName+"-vip", args)
 }
 
-// vipArgs is the pure part of the VIP configuration.
-func vipArgs(spec *ClusterSpec) *vip.Args {
-	a := &vip.Args{
+// vipConfig is the pure part of the VIP configuration.
+func vipConfig(spec *ClusterSpec) vip.Config {
+	c := vip.Config{
 		Address:         spec.VIP.Address,
 		InternalCIDR:    spec.Network.InternalCIDR,
 		Interface:       spec.VIP.Interface,
@@ -45,9 +43,7 @@ func vipArgs(spec *ClusterSpec) *vip.Args {
 		APIPort:         k3s.APIPort,
 	}
 	for _, n := range spec.Servers() {
-		m := vip.Member{Address: n.InternalAddress}
-		m.Target.Node = n.Name
-		a.Members = append(a.Members, m)
+		c.Servers = append(c.Servers, vip.Server{Node: n.Name, Address: n.InternalAddress})
 	}
-	return a
+	return c
 }

@@ -62,7 +62,7 @@ func TestProd_FalcoStepOnEveryNodeAfterHostSteps(t *testing.T) {
 		for _, c := range p.OfType("command:remote:CopyToRemote") {
 			// Found by content: the staging layout is hoststep's business.
 			if _, b, err := plan.CopiedFile(c); err == nil && strings.HasPrefix(c.Name, step.Name+"-copy-") &&
-				strings.HasPrefix(string(b), "# Managed by k3s-onprem: Falco settings") {
+				strings.Contains(string(b), "rendered by falco.RenderConfig,") {
 				cfg = string(b)
 			}
 		}

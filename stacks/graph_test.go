@@ -23,7 +23,7 @@ func planStack(t testing.TB, stack string, override func(map[string]string)) *pl
 
 // hostStepNames is the step chain every node runs with the stacks' settings.
 func hostStepNames(t *testing.T, spec *ClusterSpec, n Node) []string {
-	steps, err := host.Steps(hostSteps(n, spec))
+	steps, err := host.HostSteps(hostSteps(n, spec))
 	if err != nil {
 		t.Fatal(err)
 	}

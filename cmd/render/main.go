@@ -1,7 +1,9 @@
 // Command render runs the program for one stack offline (Pulumi's mock
 // monitor, no CLI, no hosts) and writes what the stack would place on each
 // host under out/<stack>/<node>/..., plus resources.txt listing every
-// resource with its parent and dependencies.
+// resource with its parent and dependencies and index.tsv naming, for
+// every host file, the step that places it and the Go function that
+// rendered it.
 package main
 
 import (
@@ -53,6 +55,9 @@ func run(dir, stack, out string) error {
 		}
 	}
 	if err := writeNew(filepath.Join(out, "resources.txt"), []byte(p.String())); err != nil {
+		return err
+	}
+	if err := writeIndex(p, out); err != nil {
 		return err
 	}
 	if err := writeHelmValues(p, out); err != nil {

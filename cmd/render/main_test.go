@@ -50,3 +50,32 @@ func TestHostFiles_RefusesToOverwrite(t *testing.T) {
 		t.Fatalf("content %q", b)
 	}
 }
+
+// index.tsv has a line per installed file naming its step and renderer
+// ("-" where the step names none), not the step's own run.sh or list.
+func TestWriteIndex_LinePerHostFile(t *testing.T) {
+	s := hoststep.Step{Name: "kernel", Script: "true", Files: []hoststep.File{
+		{Path: "/etc/sysctl.d/90-k3s-onprem.conf", Mode: 0o644, Content: []byte("# Managed by k3s-onprem\n"),
+			Renderer: hoststep.Renderer{Func: "host.RenderSysctl", Source: "components/host/render.go"}},
+		{Path: "/etc/issue.net", Mode: 0o644, Content: []byte("hello\n")},
+	}}
+	b, err := s.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &plan.Plan{Nodes: map[string]string{"10.0.0.1:22": "node-a"}}
+	for i, f := range b.Files {
+		p.Resources = append(p.Resources, copyTo(t, "c"+string(rune('0'+i)), "10.0.0.1", f.RemotePath, string(f.Content)))
+	}
+	dir := t.TempDir()
+	if err := writeIndex(p, dir); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "index.tsv"))
+	want := indexHeader +
+		"node-a\t/etc/issue.net\tkernel\t-\t-\n" +
+		"node-a\t/etc/sysctl.d/90-k3s-onprem.conf\tkernel\thost.RenderSysctl\tcomponents/host/render.go\n"
+	if string(got) != want {
+		t.Errorf("index.tsv\n%s\nwant\n%s", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
 	"sigs.k8s.io/yaml"
 
+	"k3s-onprem/internal/hoststep"
 	"k3s-onprem/internal/namespaces"
 )
 
@@ -91,7 +92,7 @@ func AuditWebhookURL(mode, serviceCIDR string) (string, error) {
 // APIServerAuditWebhook is what every k3s server needs to stream its audit
 // events to Falco in a mode: the kube-apiserver arguments and the webhook
 // kubeconfig at AuditWebhookConfigPath.
-func APIServerAuditWebhook(mode, serviceCIDR string) (args []string, files map[string][]byte, err error) {
+func APIServerAuditWebhook(mode, serviceCIDR string) (args []string, files []hoststep.File, err error) {
 	url, err := AuditWebhookURL(mode, serviceCIDR)
 	if err != nil {
 		return nil, nil, err
@@ -100,5 +101,6 @@ func APIServerAuditWebhook(mode, serviceCIDR string) (args []string, files map[s
 	if err != nil {
 		return nil, nil, err
 	}
-	return AuditWebhookAPIServerArgs(), map[string][]byte{AuditWebhookConfigPath: webhook}, nil
+	return AuditWebhookAPIServerArgs(), []hoststep.File{{Path: AuditWebhookConfigPath, Mode: 0o600, Content: webhook,
+		Renderer: hoststep.Renderer{Func: "falco.RenderAuditWebhookConfig", Source: "components/falco/audit.go"}}}, nil
 }

@@ -169,22 +169,18 @@ func componentInputs(args *Args) pulumi.Map {
 // hostSteps adds the Falco step on every node, after its host steps.
 func (f *Falco) hostSteps(ctx *pulumi.Context, args *Args, sidekickURL string) error {
 	for _, n := range args.Nodes {
-		step, err := HostStep(HostInput{
+		steps, err := HostSteps(StepsInput{
 			Version: args.Version, Server: n.Server, SidekickURL: sidekickURL,
 			KeyURL: args.KeyURL, DebRepo: args.DebRepo, RPMRepo: args.RPMRepo,
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", n.Name, err)
 		}
-		opts := []pulumi.ResourceOption{pulumi.Parent(f)}
-		if len(n.After) > 0 {
-			opts = append(opts, pulumi.DependsOn(n.After))
-		}
-		cmd, err := hoststep.Apply(ctx, n.Target, step, hoststep.Options{}, opts...)
+		cmds, err := hoststep.ApplyChain(ctx, n.Target, steps, n.After, nil, pulumi.Parent(f))
 		if err != nil {
 			return fmt.Errorf("%s: %w", n.Name, err)
 		}
-		f.Steps[n.Name] = cmd
+		f.Steps[n.Name] = cmds[len(cmds)-1]
 	}
 	return nil
 }

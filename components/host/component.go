@@ -50,22 +50,14 @@ func NewHost(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	if err := ctx.RegisterComponentResourceV2("k3s-onprem:host:Host", name, inputs, h, opts...); err != nil {
 		return nil, err
 	}
-	steps, err := Steps(args.Steps)
+	steps, err := HostSteps(args.Steps)
 	if err != nil {
 		return nil, err
 	}
-	var prev pulumi.Resource
-	for _, s := range steps {
-		stepOpts := []pulumi.ResourceOption{pulumi.Parent(h)}
-		if prev != nil {
-			stepOpts = append(stepOpts, pulumi.DependsOn([]pulumi.Resource{prev}))
-		}
-		cmd, err := hoststep.Apply(ctx, h.Target, s, hoststep.Options{}, stepOpts...)
-		if err != nil {
-			return nil, err
-		}
-		prev = cmd
+	cmds, err := hoststep.ApplyChain(ctx, h.Target, steps, nil, nil, pulumi.Parent(h))
+	if err != nil {
+		return nil, err
 	}
-	h.Ready = prev
+	h.Ready = cmds[len(cmds)-1]
 	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{})
 }

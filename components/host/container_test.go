@@ -31,7 +31,7 @@ func TestContainerExceptions_Documented(t *testing.T) {
 			t.Errorf("%s: net.* keys are per network namespace; a container must set them", e.ID())
 		}
 	}
-	steps, err := Steps(StepsInput{Firewall: twoNetworkServer, Hardening: Hardening{Auditd: true, Sysctls: true, SELinux: "off"}})
+	steps, err := HostSteps(StepsInput{Firewall: twoNetworkServer, Hardening: Hardening{Auditd: true, Sysctls: true, SELinux: "off"}})
 	if err != nil {
 		t.Fatal(err)
 	}

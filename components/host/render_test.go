@@ -83,7 +83,7 @@ func TestZones_PortMatrix(t *testing.T) {
 
 // Every step script must parse with bash -n after lib.sh is prepended.
 func TestSteps_ScriptsParse(t *testing.T) {
-	steps, err := Steps(StepsInput{Firewall: twoNetworkServer, Hardening: Hardening{
+	steps, err := HostSteps(StepsInput{Firewall: twoNetworkServer, Hardening: Hardening{
 		SSHD: true, Auditd: true, ModuleBlacklist: true, Sysctls: true, CoreDumps: true, FilePermissions: true,
 		SELinux: "enforcing", PermitRootLogin: "no",
 	}})
@@ -101,7 +101,7 @@ func TestSteps_ScriptsParse(t *testing.T) {
 }
 
 func TestSteps_SwitchesTurnPartsOff(t *testing.T) {
-	steps, err := Steps(StepsInput{Firewall: twoNetworkServer, Hardening: Hardening{SELinux: "off"}})
+	steps, err := HostSteps(StepsInput{Firewall: twoNetworkServer, Hardening: Hardening{SELinux: "off"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,29 @@
 package k3s
 
-import "sort"
+import (
+	"sort"
+
+	"k3s-onprem/internal/hoststep"
+)
 
 // ServerFiles returns the files a server's kube-apiserver flags reference,
 // keyed by their path on the host: the audit policy always, the admission
 // configuration (Pod Security, EventRateLimit) from 1.25.
 func ServerFiles(c ClusterConfig) (map[string][]byte, error) {
+	files, err := serverFiles(c)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string][]byte{}
+	for _, f := range files {
+		m[f.Path] = f.Content
+	}
+	return m, nil
+}
+
+// serverFiles are ServerFiles as the config step places them (0600),
+// sorted by path, each naming its renderer.
+func serverFiles(c ClusterConfig) ([]hoststep.File, error) {
 	minor, err := Minor(c.Version)
 	if err != nil {
 		return nil, err
@@ -14,17 +32,24 @@ func ServerFiles(c ClusterConfig) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{AuditPolicyPath: audit}
-	for path, content := range c.ExtraServerFiles {
-		files[path] = content
+	byPath := map[string]hoststep.File{AuditPolicyPath: {Path: AuditPolicyPath, Mode: 0o600, Content: audit,
+		Renderer: hoststep.Renderer{Func: "k3s.RenderAuditPolicy", Source: "components/k3s/audit.go"}}}
+	for _, f := range c.ExtraServerFiles {
+		byPath[f.Path] = f
 	}
 	if minor >= 25 {
 		adm, err := RenderAdmissionConfig(c)
 		if err != nil {
 			return nil, err
 		}
-		files[AdmissionConfigPath] = adm
+		byPath[AdmissionConfigPath] = hoststep.File{Path: AdmissionConfigPath, Mode: 0o600, Content: adm,
+			Renderer: hoststep.Renderer{Func: "k3s.RenderAdmissionConfig", Source: "components/k3s/admission.go"}}
 	}
+	files := make([]hoststep.File, 0, len(byPath))
+	for _, f := range byPath {
+		files = append(files, f)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
 }
 
@@ -44,13 +69,4 @@ func ServerAPIServerArgs(c ClusterConfig) ([]string, map[string][]byte, error) {
 		return nil, nil, err
 	}
 	return append(apiServerArgs(minor), c.ExtraAPIServerArgs...), files, nil
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -15,7 +15,7 @@ func TestScripts_BashSyntax(t *testing.T) {
 	}
 	var steps []hoststep.Step
 	for _, n := range []NodeConfig{server0, server1, agent} {
-		s, err := NodeSteps(NodeInput{Cluster: testCluster(versions["1.34"]), Node: n, Install: Install{ReleaseURL: "https://example.invalid", VerifyChecksum: true, Arch: "amd64"}})
+		s, err := HostSteps(StepsInput{Cluster: testCluster(versions["1.34"]), Node: n, Install: Install{ReleaseURL: "https://example.invalid", VerifyChecksum: true, Arch: "amd64"}})
 		if err != nil {
 			t.Fatal(err)
 		}

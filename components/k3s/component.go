@@ -24,7 +24,7 @@ type NodeArgs struct {
 	// gate and the VIP (agents).
 	After []pulumi.Resource
 	// Input is the pure part: cluster and node configuration, install mode.
-	Input NodeInput
+	Input StepsInput
 	// Token is the cluster token (servers only; secret, reaches the host
 	// only through the token step's stdin).
 	Token pulumi.StringInput
@@ -104,33 +104,28 @@ func componentInputs(args *NodeArgs) pulumi.Map {
 
 // registerSteps chains the node's steps after args.After and returns the last.
 func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) (pulumi.Resource, error) {
-	steps, err := NodeSteps(args.Input)
+	steps, err := HostSteps(args.Input)
 	if err != nil {
 		return nil, err
 	}
-	node := args.Target.Node
-	prev := append([]pulumi.Resource{}, args.After...)
-	var last pulumi.Resource
-	for _, s := range steps {
-		deps := prev
+	options := func(s hoststep.Step) (hoststep.Options, error) {
 		o := hoststep.Options{}
 		switch s.Name {
 		case StepToken:
 			o.Stdin = tokenStdin(args)
 			if o.Stdin == nil {
-				return nil, fmt.Errorf("%s: no token given", node)
+				return o, fmt.Errorf("%s: no token given", args.Target.Node)
 			}
 		case StepBinary:
 			o.Uploads = airgapUploads(args.Input.Install.Airgap)
 		}
-		cmd, err := hoststep.Apply(ctx, args.Target, s, o, pulumi.Parent(parent), pulumi.DependsOn(deps))
-		if err != nil {
-			return nil, err
-		}
-		last = cmd
-		prev = []pulumi.Resource{cmd}
+		return o, nil
 	}
-	return last, nil
+	cmds, err := hoststep.ApplyChain(ctx, args.Target, steps, args.After, options, pulumi.Parent(parent))
+	if err != nil {
+		return nil, err
+	}
+	return cmds[len(cmds)-1], nil
 }
 
 // tokenStdin is "cluster\nagent\n" for servers, "agent\n" for agents: a

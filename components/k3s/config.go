@@ -7,6 +7,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"k3s-onprem/internal/hoststep"
 	"k3s-onprem/internal/namespaces"
 )
 
@@ -64,10 +65,11 @@ type ClusterConfig struct {
 	// PodSecurity is the Pod Security Admission setup (k3s >= 1.25).
 	PodSecurity PodSecurity
 	// Extra kube-apiserver arguments and the server files they reference
-	// (host path -> content), from other components: the audit webhook to
-	// Falco. Kept generic so k3s does not depend on those components.
+	// (each naming its renderer; placed 0600 like the k3s ones), from other
+	// components: the audit webhook to Falco. Kept generic so k3s does not
+	// depend on those components.
 	ExtraAPIServerArgs []string
-	ExtraServerFiles   map[string][]byte
+	ExtraServerFiles   []hoststep.File
 }
 
 // PodSecurity is the cluster-wide Pod Security Admission default.

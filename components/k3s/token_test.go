@@ -18,7 +18,7 @@ func TestTokenStep_WritesFromStdin(t *testing.T) {
 	if err != nil {
 		t.Skip("bash not installed")
 	}
-	steps, err := NodeSteps(NodeInput{Cluster: testCluster(versions["1.34"]), Node: server0, Install: Install{Arch: "amd64"}})
+	steps, err := HostSteps(StepsInput{Cluster: testCluster(versions["1.34"]), Node: server0, Install: Install{Arch: "amd64"}})
 	if err != nil {
 		t.Fatal(err)
 	}

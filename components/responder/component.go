@@ -182,7 +182,7 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 	if err != nil {
 		return nil, err
 	}
-	step, err := Step(StepInput{
+	steps, err := HostSteps(StepsInput{
 		Port: args.Port, Namespace: DefaultNamespace, ProtectedNamespaces: args.ProtectedNamespaces,
 		AllowNamespaces: args.AllowNamespaces, BinarySHA256: sha,
 	})
@@ -190,14 +190,17 @@ func deployServer(ctx *pulumi.Context, s Server, args *Args, id *identity, stdin
 		return nil, err
 	}
 	after := append(append([]pulumi.Resource{}, s.After...), id.ready...)
-	return hoststep.Apply(ctx, s.Target, step, hoststep.Options{
-		Stdin:   stdin,
-		Uploads: []hoststep.Upload{{Name: UploadName, Source: pulumi.NewFileAsset(bin)}},
-	}, child, pulumi.DependsOn(after))
+	cmds, err := hoststep.ApplyChain(ctx, s.Target, steps, after, func(hoststep.Step) (hoststep.Options, error) {
+		return hoststep.Options{Stdin: stdin, Uploads: []hoststep.Upload{{Name: UploadName, Source: pulumi.NewFileAsset(bin)}}}, nil
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	return cmds[len(cmds)-1], nil
 }
 
 // mustConfig is the configuration the hosts get, for Permissions. Its
-// errors surface in Step (RenderConfig) with context; here the default's
+// errors surface in HostSteps (RenderConfig) with context; here the default's
 // actions are what matter.
 func mustConfig(args *Args) *core.Config {
 	c := core.DefaultConfig()

@@ -7,7 +7,6 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"k3s-onprem/internal/hoststep"
 	core "k3s-onprem/internal/responder"
 	"k3s-onprem/internal/tmpl"
 )
@@ -57,9 +56,6 @@ const (
 	// ("$STEP_DIR/upload-responder" on the host).
 	UploadName = "responder"
 )
-
-// StepName is the responder's host step (resources <node>-responder).
-const StepName = "responder"
 
 // credentials are the files systemd hands the unit (LoadCredential).
 var credentials = []string{"kubeconfig", "secret", "tls.crt", "tls.key"}
@@ -156,81 +152,6 @@ func RenderToken(in TokenInput) (script, unit, timer, sysusers []byte, err error
 // RenderFirewallPolicy opens the responder port from the internal zone.
 func RenderFirewallPolicy(port int) ([]byte, error) {
 	return execute("firewalld-policy.xml.tmpl", map[string]any{"Port": port, "Name": PolicyName})
-}
-
-// StepInput is one server's responder step.
-type StepInput struct {
-	Port                int
-	Namespace           string
-	ProtectedNamespaces []string
-	AllowNamespaces     []string
-	// BinarySHA256 is the hex digest of the binary uploaded for this host;
-	// it is in the command text, so a new build re-runs the step.
-	BinarySHA256 string
-}
-
-// Step returns the responder host step for one server.
-func Step(in StepInput) (hoststep.Step, error) {
-	if len(in.BinarySHA256) != 64 {
-		return hoststep.Step{}, fmt.Errorf("binary sha256 %q is not a hex digest", in.BinarySHA256)
-	}
-	cfg, err := RenderConfig(ConfigInput{Namespace: in.Namespace, ProtectedNamespaces: in.ProtectedNamespaces, AllowNamespaces: in.AllowNamespaces})
-	if err != nil {
-		return hoststep.Step{}, err
-	}
-	parsed, err := core.ParseConfig(cfg)
-	if err != nil {
-		return hoststep.Step{}, err
-	}
-	unit, err := RenderUnit(UnitInput{Port: in.Port, MaxConnections: parsed.Connections.Max})
-	if err != nil {
-		return hoststep.Step{}, err
-	}
-	tokenScript, tokenUnit, tokenTimer, sysusers, err := RenderToken(TokenInput{Namespace: in.Namespace})
-	if err != nil {
-		return hoststep.Step{}, err
-	}
-	policy, err := RenderFirewallPolicy(in.Port)
-	if err != nil {
-		return hoststep.Step{}, err
-	}
-	script, err := files.ReadFile("scripts/responder.sh")
-	if err != nil {
-		return hoststep.Step{}, err
-	}
-	return hoststep.Step{
-		Name:   StepName,
-		Script: string(script),
-		Files: []hoststep.File{
-			{Path: ConfigPath, Mode: 0o644, Content: cfg},
-			{Path: UnitPath, Mode: 0o644, Content: unit},
-			{Path: PolicyPath, Mode: 0o644, Content: policy},
-			{Path: SysusersPath, Mode: 0o644, Content: sysusers},
-			{Path: TokenScriptPath, Mode: 0o755, Content: tokenScript},
-			{Path: TokenUnitPath, Mode: 0o644, Content: tokenUnit},
-			{Path: TokenTimerPath, Mode: 0o644, Content: tokenTimer},
-		},
-		Vars: map[string]string{
-			"BINARY":          BinaryPath,
-			"BINARY_SHA256":   in.BinarySHA256,
-			"UPLOAD_NAME":     UploadName,
-			"CONFIG":          ConfigPath,
-			"UNIT":            UnitName,
-			"UNIT_FILE":       UnitPath,
-			"POLICY":          PolicyPath,
-			"CREDENTIAL_DIR":  CredentialDir,
-			"SYSUSERS":        SysusersPath,
-			"TOKEN_UNIT":      TokenUnitName,
-			"TOKEN_UNIT_FILE": TokenUnitPath,
-			"TOKEN_TIMER":     TokenTimerName,
-			"TOKEN_SCRIPT":    TokenScriptPath,
-			"TOKEN_DIR":       TokenDir,
-			"TOKEN_PATH":      TokenPath,
-			"API_URL":         localAPIServer,
-			"PORT":            strconv.Itoa(in.Port),
-			"SERVICE_USER":    ServiceUser,
-		},
-	}, nil
 }
 
 var templates = tmpl.Must(files, "templates/*.tmpl")

@@ -117,11 +117,15 @@ func TestRenderConfig_RejectsBadAllowList(t *testing.T) {
 	}
 }
 
-func TestStep_ScriptIsBash(t *testing.T) {
-	s, err := Step(StepInput{Port: 2801, Namespace: "falco-responder", BinarySHA256: strings.Repeat("ab", 32)})
+func TestHostSteps_ScriptIsBash(t *testing.T) {
+	steps, err := HostSteps(StepsInput{Port: 2801, Namespace: "falco-responder", BinarySHA256: strings.Repeat("ab", 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(steps) != 1 {
+		t.Fatalf("%d steps, want the one %s step", len(steps), StepName)
+	}
+	s := steps[0]
 	b, err := s.Render()
 	if err != nil {
 		t.Fatal(err)

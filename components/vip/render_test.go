@@ -6,23 +6,37 @@ import (
 	"testing"
 
 	"k3s-onprem/internal/golden"
+	"k3s-onprem/internal/hoststep"
 )
 
-func testArgs(unicast bool) *Args {
-	a := &Args{Address: "192.168.122.100", InternalCIDR: "192.168.122.0/24", Interface: "eth0", VirtualRouterID: 51, Unicast: unicast, APIPort: 6443}
+func testConfig(unicast bool) Config {
+	c := Config{Address: "192.168.122.100", InternalCIDR: "192.168.122.0/24", Interface: "eth0", VirtualRouterID: 51, Unicast: unicast, APIPort: 6443}
 	for i, addr := range []string{"192.168.122.11", "192.168.122.12", "192.168.122.13"} {
-		a.Members = append(a.Members, Member{Address: addr})
-		a.Members[i].Target.Node = "server-" + string(rune('1'+i))
+		c.Servers = append(c.Servers, Server{Node: "server-" + string(rune('1'+i)), Address: addr})
 	}
-	return a
+	return c
+}
+
+// serverSteps is each server's keepalived step, in the order of c.Servers.
+func serverSteps(t *testing.T, c Config) []hoststep.Step {
+	t.Helper()
+	var out []hoststep.Step
+	for i := range c.Servers {
+		steps, err := HostSteps(StepsInput{Config: c, Server: i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(steps) != 1 || steps[0].Name != StepName {
+			t.Fatalf("server %d: steps %v, want one %s step", i, steps, StepName)
+		}
+		out = append(out, steps[0])
+	}
+	return out
 }
 
 func TestGolden_Keepalived(t *testing.T) {
 	for name, unicast := range map[string]bool{"multicast": false, "unicast": true} {
-		steps, err := Steps(testArgs(unicast))
-		if err != nil {
-			t.Fatal(err)
-		}
+		steps := serverSteps(t, testConfig(unicast))
 		golden.Assert(t, "keepalived-"+name+".conf", steps[0].Files[0].Content)
 		if name == "multicast" {
 			golden.Assert(t, "keepalived-dropin.conf", steps[0].Files[3].Content)
@@ -57,10 +71,7 @@ func TestRenderKeepalivedConf_Settings(t *testing.T) {
 }
 
 func TestSteps_UnicastPeersExcludeSelf(t *testing.T) {
-	steps, err := Steps(testArgs(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := serverSteps(t, testConfig(true))
 	conf := string(steps[1].Files[0].Content)
 	if !strings.Contains(conf, "unicast_src_ip 192.168.122.12") || !strings.Contains(conf, "unicast_peer {\n        192.168.122.11\n        192.168.122.13\n    }") {
 		t.Errorf("server-2 unicast block wrong:\n%s", conf)
@@ -71,10 +82,7 @@ func TestSteps_UnicastPeersExcludeSelf(t *testing.T) {
 }
 
 func TestSteps_NoSecretStaged(t *testing.T) {
-	steps, err := Steps(testArgs(false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := serverSteps(t, testConfig(false))
 	for _, f := range steps[0].Files {
 		if f.Path == ConfPath {
 			t.Errorf("%s is staged; it must be written from stdin", ConfPath)
@@ -90,10 +98,7 @@ func TestScripts_BashSyntax(t *testing.T) {
 	if err != nil {
 		t.Skip("bash not installed")
 	}
-	steps, err := Steps(testArgs(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := serverSteps(t, testConfig(true))
 	b, err := steps[0].Render()
 	if err != nil {
 		t.Fatal(err)

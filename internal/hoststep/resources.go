@@ -1,6 +1,7 @@
 package hoststep
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
@@ -103,4 +104,32 @@ func Apply(ctx *pulumi.Context, t Target, s Step, o Options, opts ...pulumi.Reso
 func copyName(p string) string {
 	p = strings.TrimPrefix(p, "root__")
 	return strings.NewReplacer("__", "-", "/", "-", "_", "-").Replace(p)
+}
+
+// ApplyChain applies steps on t in order, the first after after and each
+// next after the previous, with options(step) for each (nil: no options).
+// It returns the steps' commands in order, so never none: an empty chain
+// has no last step for later ones to wait for.
+func ApplyChain(ctx *pulumi.Context, t Target, steps []Step, after []pulumi.Resource, options func(Step) (Options, error), opts ...pulumi.ResourceOption) ([]*remote.Command, error) {
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("%s: no steps to apply", t.Node)
+	}
+	var cmds []*remote.Command
+	for _, s := range steps {
+		var o Options
+		if options != nil {
+			var err error
+			if o, err = options(s); err != nil {
+				return nil, err
+			}
+		}
+		stepOpts := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn(after))
+		cmd, err := Apply(ctx, t, s, o, stepOpts...)
+		if err != nil {
+			return nil, err
+		}
+		cmds = append(cmds, cmd)
+		after = []pulumi.Resource{cmd}
+	}
+	return cmds, nil
 }

@@ -2,10 +2,13 @@
 // Pulumi resources: one remote.CopyToRemote per file into a staging tree and
 // one remote.Command that installs and applies them. The pure part (Step,
 // Bundle) is shared with the offline renderer and the lab runner, so what is
-// rendered, tested and deployed is the same text.
+// rendered, tested and deployed is the same text. Components declare each
+// step as a Def (name, roles, skip rule, build) and list them in order;
+// Build evaluates the list, ApplyChain registers the result.
 package hoststep
 
 import (
+	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -29,6 +32,63 @@ type File struct {
 	// Mode is the octal permission, e.g. 0644.
 	Mode    uint32
 	Content []byte
+	// Renderer is where Content comes from; Render writes it into the
+	// file's "Managed by k3s-onprem" header and into run.sh.
+	Renderer Renderer
+}
+
+// Renderer names the Go declaration that produced a file's content, so a
+// reader of a host file (or of `make render`'s index) finds its source.
+type Renderer struct {
+	// Func is the package-qualified function (or, for fixed text, the
+	// constant), as a reader greps for it: host.RenderZones.
+	Func string
+	// Source is the file declaring it, relative to the module root:
+	// components/host/render.go.
+	Source string
+}
+
+// ManagedMarker starts the header of every file the project renders with
+// a comment syntax; Render adds the step and the renderer after it.
+const ManagedMarker = "Managed by k3s-onprem"
+
+// markerLines bounds the search for the header: it is on the first line,
+// or the second after a shebang or an XML declaration.
+const markerLines = 3
+
+var (
+	rendererFunc   = regexp.MustCompile(`^[a-z][a-z0-9]*\.[A-Za-z][A-Za-z0-9_]*$`)
+	rendererSource = regexp.MustCompile(`^[a-z0-9_]+(/[a-z0-9_.]+)*\.go$`)
+)
+
+func (r Renderer) check() error {
+	if !rendererFunc.MatchString(r.Func) || !rendererSource.MatchString(r.Source) {
+		return fmt.Errorf("renderer %q in %q: want package.Name in a module-relative .go file", r.Func, r.Source)
+	}
+	return nil
+}
+
+// withProvenance is content with the step and the renderer named in its
+// header, right after the marker (so the header's own comment syntax holds
+// them); content without a header near the top is returned as it is.
+func withProvenance(content []byte, step string, r Renderer) []byte {
+	end := 0
+	for i := 0; i < markerLines && end < len(content); i++ {
+		nl := bytes.IndexByte(content[end:], '\n')
+		if nl < 0 {
+			end = len(content)
+			break
+		}
+		end += nl + 1
+	}
+	at := bytes.Index(content[:end], []byte(ManagedMarker))
+	if at < 0 {
+		return content
+	}
+	at += len(ManagedMarker)
+	out := append([]byte(nil), content[:at]...)
+	out = fmt.Appendf(out, " (step %s; rendered by %s, %s)", step, r.Func, r.Source)
+	return append(out, content[at:]...)
 }
 
 // Step is one converge unit on one host.
@@ -78,17 +138,23 @@ func (s Step) Render() (Bundle, error) {
 		return Bundle{}, fmt.Errorf("step name %q: must be a non-empty word", s.Name)
 	}
 	dir := path.Join(StateDir, s.Name)
-	files := append([]File(nil), s.Files...)
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	files := s.sortedFiles()
 	var list strings.Builder
 	b := Bundle{Dir: dir, Prepare: fmt.Sprintf("install -d -m 0711 %s %s && install -d -m 0700 %s", path.Dir(StateDir), StateDir, dir)}
 	for _, f := range files {
 		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
 			return Bundle{}, fmt.Errorf("step %s: file path %q must be absolute and clean", s.Name, f.Path)
 		}
+		content := f.Content
+		if f.Renderer != (Renderer{}) {
+			if err := f.Renderer.check(); err != nil {
+				return Bundle{}, fmt.Errorf("step %s: %s: %w", s.Name, f.Path, err)
+			}
+			content = withProvenance(content, s.Name, f.Renderer)
+		}
 		staged := StagedName(f.Path)
 		fmt.Fprintf(&list, "%04o %s %s\n", f.Mode, staged, f.Path)
-		b.Files = append(b.Files, Staged{RemotePath: dir + "/" + staged, Content: f.Content})
+		b.Files = append(b.Files, Staged{RemotePath: dir + "/" + staged, Content: content})
 	}
 	if list.Len() > 0 {
 		b.Files = append(b.Files, Staged{RemotePath: dir + "/files.list", Content: []byte(list.String())})
@@ -105,9 +171,22 @@ func (s Step) Render() (Bundle, error) {
 	return b, nil
 }
 
+func (s Step) sortedFiles() []File {
+	files := append([]File(nil), s.Files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files
+}
+
+// script is run.sh: lib.sh, the variables and the step body, after a
+// comment naming each file's renderer (ScriptProvenance reads it back).
 func (s Step) script() string {
 	var sb strings.Builder
 	sb.WriteString("#!/usr/bin/env bash\n# k3s-onprem host step " + s.Name + " (generated; do not edit on the host)\n")
+	for _, f := range s.sortedFiles() {
+		if f.Renderer != (Renderer{}) {
+			fmt.Fprintf(&sb, "# file %s: rendered by %s (%s)\n", f.Path, f.Renderer.Func, f.Renderer.Source)
+		}
+	}
 	sb.WriteString(libSh)
 	sb.WriteString("\nSTEP_NAME=" + shellQuote(s.Name) + "\n")
 	// <state>/steps/<name> -> <state>/restore/<name> (lib.sh's records).
@@ -151,6 +230,18 @@ func ParseStagedPath(remote string) (step, path string, ok bool) {
 		path = "/" + strings.ReplaceAll(staged, "__", "/")
 	}
 	return step, path, true
+}
+
+var provenanceLine = regexp.MustCompile(`(?m)^# file (/\S*): rendered by (\S+) \((\S+)\)$`)
+
+// ScriptProvenance is the reverse of run.sh's file comments: the renderer
+// of each file the step places, by its path on the host.
+func ScriptProvenance(runSh string) map[string]Renderer {
+	out := map[string]Renderer{}
+	for _, m := range provenanceLine.FindAllStringSubmatch(runSh, -1) {
+		out[m[1]] = Renderer{Func: m[2], Source: m[3]}
+	}
+	return out
 }
 
 var scriptVarLine = regexp.MustCompile(`(?m)^([A-Z_][A-Z0-9_]*)='((?:[^']|'\\'')*)'$`)

@@ -3,25 +3,33 @@ package responder
 import (
 	"slices"
 	"strings"
+
+	"k3s-onprem/internal/namespaces"
 )
 
-// kubernetesNamespaces are Kubernetes' own namespaces: never acted on,
-// whatever the configuration says. The namespaces the deploying program
-// creates for itself (Falco, MetalLB, the ingress controllers, the
-// responder) are not listed here: components/responder derives them from
-// the components that create them and writes them into the configuration
-// as protectedNamespaces, so there is no second, hand-kept list to drift.
-var kubernetesNamespaces = [...]string{
-	"kube-system",
-	"kube-public",
-	"kube-node-lease",
+// kubernetesNamespaces are Kubernetes' own namespaces the responder never
+// acts on, whatever the configuration says (from the namespace registry,
+// compiled in). The namespaces the deploying program creates for itself
+// (Falco, MetalLB, the ingress controllers, the responder) come in the
+// configuration as protectedNamespaces, derived from the same registry by
+// the stack for the components it deploys.
+var kubernetesNamespaces = systemProtected()
+
+func systemProtected() []string {
+	var out []string
+	for _, s := range namespaces.Systems {
+		if !s.ResponderMayAct {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }
 
 // ProtectedNamespaces returns every namespace c never acts on: Kubernetes'
 // own, the configured protectedNamespaces and ownNamespace (sorted, a
 // trailing "*" is a prefix).
 func (c *Config) ProtectedNamespaces() []string {
-	all := append([]string(nil), kubernetesNamespaces[:]...)
+	all := append([]string(nil), kubernetesNamespaces...)
 	all = append(all, c.ProtectedNamespacesExtra...)
 	if c.OwnNamespace != "" {
 		all = append(all, c.OwnNamespace)

@@ -152,7 +152,7 @@ func checkFailuresNotMasked(t *testing.T, lab *labhost.Lab, name string) {
 // to its file; its script and exception list are the program's.
 func hardeningSysctlStep(t *testing.T, extra ...host.Sysctl) hoststep.Step {
 	t.Helper()
-	steps, err := host.Steps(host.StepsInput{Hardening: host.Hardening{Sysctls: true, SELinux: "off"},
+	steps, err := host.HostSteps(host.StepsInput{Hardening: host.Hardening{Sysctls: true, SELinux: "off"},
 		Firewall: host.FirewallInput{InternalInterface: "eth0", ClusterCIDR: "10.42.0.0/16", ServiceCIDR: "10.43.0.0/16"}})
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,7 @@ func hardeningSysctlStep(t *testing.T, extra ...host.Sysctl) hoststep.Step {
 		}
 		return s
 	}
-	t.Fatal("host.Steps has no sysctl step")
+	t.Fatal("host.HostSteps has no sysctl step")
 	return hoststep.Step{}
 }
 

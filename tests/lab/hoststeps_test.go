@@ -59,7 +59,7 @@ func planForLab(t *testing.T, lab *labhost.Lab) *plan.Plan {
 // Steps that download or start k3s, wait for it, or need the cluster are
 // left out; the unit is checked with systemd-analyze below instead.
 func hostLevel(t *testing.T) func(r *plan.Resource) bool {
-	steps, err := host.Steps(host.StepsInput{Hardening: host.Hardening{
+	steps, err := host.HostSteps(host.StepsInput{Hardening: host.Hardening{
 		SSHD: true, Auditd: true, ModuleBlacklist: true, Sysctls: true, CoreDumps: true, FilePermissions: true, SELinux: "enforcing",
 	}, Firewall: host.FirewallInput{InternalInterface: "eth0", ClusterCIDR: "10.42.0.0/16", ServiceCIDR: "10.43.0.0/16"}})
 	if err != nil {

@@ -8,12 +8,16 @@ import (
 	"testing"
 )
 
-func TestHostStep_ServerAndAgent(t *testing.T) {
+func TestHostSteps_ServerAndAgent(t *testing.T) {
 	for _, server := range []bool{true, false} {
-		s, err := HostStep(HostInput{Version: "0.42.1", Server: server, SidekickURL: SidekickURL("10.43.0.12")})
+		steps, err := HostSteps(StepsInput{Version: "0.42.1", Server: server, SidekickURL: SidekickURL("10.43.0.12")})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(steps) != 1 || steps[0].Name != StepName {
+			t.Fatalf("server=%v: %d steps, want the one %s step", server, len(steps), StepName)
+		}
+		s := steps[0]
 		b, err := s.Render()
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +53,7 @@ func TestHostStep_ServerAndAgent(t *testing.T) {
 			t.Errorf("only %d rule files staged", rules)
 		}
 	}
-	if _, err := HostStep(HostInput{SidekickURL: "http://x/"}); err == nil {
+	if _, err := HostSteps(StepsInput{SidekickURL: "http://x/"}); err == nil {
 		t.Error("a step without a version was accepted")
 	}
 }
