@@ -1,5 +1,7 @@
 package namespaces
 
+import "slices"
+
 // Names of the namespaces the program creates, and the Helm release and
 // port facts their NetworkPolicies select on. The components that install
 // into them use these constants, so a name or a port is written once.
@@ -271,6 +273,7 @@ func ResponderProtected(sel Selection) []string {
 			out = append(out, ns.Name)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
