@@ -9,7 +9,7 @@ ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo $(shell $(GO) en
 ACTIONLINT_VERSION = v1.7.12
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/tests/')
 
-.PHONY: all test test-psp unit fuzz engine real lint render policy preview up bench tools real-prereqs check-pulumi clean
+.PHONY: all test test-psp unit fuzz engine real lint render policy preview up bench tools real-prereqs check-pulumi clean versions
 
 all: lint test
 
@@ -76,6 +76,12 @@ tools:
 render:
 	$(GO) run ./cmd/render -stack $(STACK)
 	$(GO) run ./cmd/policycheck -stack $(STACK)
+
+## versions: every pinned upstream version beside the newest the program
+## knows (fact tables, version tables); fails when a pin and its fact
+## tables or goldens disagree (the same check as ./cmd/versions's test).
+versions:
+	$(GO) run ./cmd/versions
 
 ## bench: mocked Deploy for 3 servers + 3/30/300 agents.
 bench:

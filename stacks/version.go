@@ -15,11 +15,17 @@ type K3sVersion struct {
 
 var k3sVersionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(?:-rc\d+)?\+(k3s\d+)$`)
 
-// Supported k3s minor versions (inclusive).
+// Supported k3s minor versions (inclusive). Each needs a flag fact table
+// (internal/upstream/facts/k3s-v1.<minor>.json) before it is accepted.
+// v1.37 waits for a release commit readable here (see internal/upstream).
 const (
 	MinK3sMinor = 24
-	MaxK3sMinor = 35
+	MaxK3sMinor = 36
 )
+
+// NewestK3s is the newest stable k3s release this program knows; the
+// example version for new stacks and what `make versions` compares pins with.
+const NewestK3s = "v1.36.4+k3s1"
 
 // ParseK3sVersion parses a full release tag; channel names ("stable",
 // "latest") and tags without the +k3sN suffix are rejected because they do

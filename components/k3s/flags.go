@@ -68,7 +68,8 @@ func apiServerArgs(minor int) []string {
 
 // controllerManagerArgs is the kube-controller-manager-arg list.
 // terminated-pod-gc-threshold follows the hardening guide per version
-// (10 up to 1.28, 100 from 1.29, k3s-io/docs#497).
+// (10 up to 1.28, 100 from 1.29, k3s-io/docs#497; the guide's 1.29+ set
+// still holds for 1.36, see README.md).
 func controllerManagerArgs(minor int) []string {
 	threshold := 10
 	if minor >= 29 {

@@ -9,9 +9,9 @@ import (
 	"k3s-onprem/internal/golden"
 )
 
-// versions are the three the issue pins down: PSP era, PSA without the
-// 1.29 flags, and current.
-var versions = map[string]string{"1.24": "v1.24.17+k3s1", "1.28": "v1.28.15+k3s1", "1.34": "v1.34.4+k3s1"}
+// versions are the PSP era, PSA without the 1.29 flags, the stacks' pin,
+// and the newest stable (whose flags and hardening set are those of 1.34).
+var versions = map[string]string{"1.24": "v1.24.17+k3s1", "1.28": "v1.28.15+k3s1", "1.34": "v1.34.4+k3s1", "1.36": "v1.36.4+k3s1"}
 
 func testCluster(version string) ClusterConfig {
 	return ClusterConfig{
@@ -101,7 +101,7 @@ func hasArg(args []string, prefix string) bool {
 }
 
 // TestConfig_FlagsByVersion proves the version-dependent choices for 1.24,
-// 1.28 and 1.34.
+// 1.28, 1.34 and 1.36.
 func TestConfig_FlagsByVersion(t *testing.T) {
 	cases := []struct {
 		version        string
@@ -111,6 +111,7 @@ func TestConfig_FlagsByVersion(t *testing.T) {
 		{versions["1.24"], true, false, false, "terminated-pod-gc-threshold=10"},
 		{versions["1.28"], false, true, false, "terminated-pod-gc-threshold=10"},
 		{versions["1.34"], false, true, true, "terminated-pod-gc-threshold=100"},
+		{versions["1.36"], false, true, true, "terminated-pod-gc-threshold=100"},
 	}
 	for _, tc := range cases {
 		b, err := RenderConfig(testCluster(tc.version), server0)
