@@ -40,35 +40,35 @@ func PhaseNames() []string {
 func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) error {
 	defer exportNodes(ctx, spec)
 	stop := func(phase string) bool { return spec.StopAfter == phase }
-	wrap := func(phase string, err error) error { return fmt.Errorf("%s: %w", phase, err) }
 	hosts, err := deployHosts(ctx, spec, sec)
 	if err != nil || stop(PhaseHosts) {
-		return wrapIf(PhaseHosts, err, wrap)
+		return phaseErr(PhaseHosts, err)
 	}
 	v, err := deployVIP(ctx, spec, hosts)
 	if err != nil || stop(PhaseVIP) {
-		return wrapIf(PhaseVIP, err, wrap)
+		return phaseErr(PhaseVIP, err)
 	}
 	k, err := deployK3s(ctx, spec, hosts, v)
 	if err != nil || stop(PhaseK3s) {
-		return wrapIf(PhaseK3s, err, wrap)
+		return phaseErr(PhaseK3s, err)
 	}
 	cl, err := deployCluster(ctx, spec, k)
 	if err != nil || stop(PhaseCluster) {
-		return wrapIf(PhaseCluster, err, wrap)
+		return phaseErr(PhaseCluster, err)
 	}
 	r, err := deployResponder(ctx, spec, hosts, k, cl)
 	if err != nil || stop(PhaseResponder) {
-		return wrapIf(PhaseResponder, err, wrap)
+		return phaseErr(PhaseResponder, err)
 	}
-	return wrapIf(PhaseFalco, deployFalco(ctx, spec, sec, hosts, k, cl, r), wrap)
+	return phaseErr(PhaseFalco, deployFalco(ctx, spec, sec, hosts, k, cl, r))
 }
 
-func wrapIf(phase string, err error, wrap func(string, error) error) error {
+// phaseErr names the phase an error came from (nil stays nil).
+func phaseErr(phase string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return wrap(phase, err)
+	return fmt.Errorf("%s: %w", phase, err)
 }
 
 // Hosts are the configured hosts by node name (the hosts phase's result).

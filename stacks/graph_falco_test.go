@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"k3s-onprem/components/falco"
+	"k3s-onprem/internal/hoststep/steptest"
 	"k3s-onprem/internal/plan"
 	"k3s-onprem/stacks"
 )
@@ -107,13 +108,7 @@ func TestProd_SidekickPinnedAndURLsSecret(t *testing.T) {
 		t.Errorf("responder webhook address %v, want the responder's https URL", a)
 	}
 	// The offline run's URL placeholder appears nowhere in the clear.
-	for _, r := range p.Resources {
-		for k, v := range r.Inputs {
-			if plainContains(v, stacks.Placeholder) {
-				t.Errorf("%s %s: input %s holds a secret in the clear", r.Type, r.Name, k)
-			}
-		}
-	}
+	steptest.NoneInClear(t, p, stacks.Placeholder)
 	for _, r := range p.OfType("command:remote:Command") {
 		for _, k := range []string{"create", "update", "delete"} {
 			if strings.Contains(plan.Str(r.Inputs, k), stacks.Placeholder) {
@@ -177,28 +172,4 @@ func dig(v resource.PropertyValue, keys ...string) resource.PropertyValue {
 		v = plan.Unwrap(v).ObjectValue()[resource.PropertyKey(k)]
 	}
 	return v
-}
-
-func plainContains(v resource.PropertyValue, s string) bool {
-	switch {
-	case v.IsSecret():
-		return false
-	case v.IsOutput():
-		return !v.OutputValue().Secret && plainContains(v.OutputValue().Element, s)
-	case v.IsString():
-		return strings.Contains(v.StringValue(), s)
-	case v.IsArray():
-		for _, e := range v.ArrayValue() {
-			if plainContains(e, s) {
-				return true
-			}
-		}
-	case v.IsObject():
-		for _, e := range v.ObjectValue() {
-			if plainContains(e, s) {
-				return true
-			}
-		}
-	}
-	return false
 }

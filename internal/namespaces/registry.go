@@ -281,22 +281,21 @@ func ResponderProtected(sel Selection) []string {
 // with why. Every other namespace that needs privilege says so with its
 // own labels instead, so audit and warn still see it.
 func PSAExemptions() []Exemption {
-	var out []Exemption
-	for _, s := range Systems {
-		if s.PSAExempt != "" {
-			out = append(out, Exemption{Namespace: s.Name, Reason: s.PSAExempt})
-		}
-	}
-	return out
+	return systemExemptions(func(s System) string { return s.PSAExempt })
 }
 
 // AutomountAllowed are the namespaces outside the admission policy that
 // rejects pods using the default service account with a token.
 func AutomountAllowed() []Exemption {
+	return systemExemptions(func(s System) string { return s.AutomountAllowed })
+}
+
+// systemExemptions are the system namespaces with a reason for one rule.
+func systemExemptions(reason func(System) string) []Exemption {
 	var out []Exemption
 	for _, s := range Systems {
-		if s.AutomountAllowed != "" {
-			out = append(out, Exemption{Namespace: s.Name, Reason: s.AutomountAllowed})
+		if r := reason(s); r != "" {
+			out = append(out, Exemption{Namespace: s.Name, Reason: r})
 		}
 	}
 	return out
