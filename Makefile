@@ -9,16 +9,27 @@ ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo $(shell $(GO) en
 ACTIONLINT_VERSION = v1.7.12
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/tests/')
 
-.PHONY: all test test-psp unit fuzz engine real lint render policy preview up bench tools real-prereqs check-pulumi clean versions
+.PHONY: all test test-psp test-realapi-newest unit fuzz engine real lint render policy preview up bench tools real-prereqs check-pulumi clean versions
 
 all: lint test
 
 ## test: every tier (unit, golden, graph, policy, real API server, lab hosts,
-## the real Pulumi engine).
+## the real Pulumi engine); the real API server tier runs on the default
+## Kubernetes version and again on REALAPI_NEWEST_KUBE.
 test: lint real-prereqs
 	$(GO) test -count=1 $(UNIT_PKGS)
 	$(MAKE) fuzz
 	$(GO) test -count=1 -v -timeout 75m -tags engine ./tests/...
+	$(MAKE) test-realapi-newest
+
+## test-realapi-newest: the real API server tier on the newest Kubernetes
+## minor the program supports (k3s 1.36 runs Kubernetes 1.36; the proxy
+## serves v1.36.3). The responder's tests are version-independent and run
+## once, on the default version, in `./tests/...`.
+REALAPI_NEWEST_KUBE = v1.36.3
+REALAPI_NEWEST_BINARIES = kube-apiserver kube-controller-manager
+test-realapi-newest:
+	KUBE_VERSION=$(REALAPI_NEWEST_KUBE) $(GO) test -count=1 -v -timeout 20m -tags engine -skip '^(TestResponder|BenchmarkResponder)' ./tests/realapi/
 
 ## unit: tiers 1-3 only (no root needed).
 unit:
@@ -40,6 +51,7 @@ engine:
 ## real: tiers 4-7 only.
 real: real-prereqs
 	$(GO) test -count=1 -v -timeout 75m -tags engine ./tests/...
+	$(MAKE) test-realapi-newest
 
 ## test-psp: the k3s <= 1.24 rendering (PodSecurityPolicy admission and the
 ## program's policies) on a real kube-apiserver v1.24 (root). Its cold build
@@ -53,7 +65,8 @@ test-psp:
 ## engine tier's Pulumi CLI and test plugins (root only).
 real-prereqs:
 	@if [ "$$(id -u)" = 0 ]; then \
-		bash tests/lab/rootfs.sh && bash tests/realapi/build.sh && bash tests/engine/build.sh; \
+		bash tests/lab/rootfs.sh && bash tests/realapi/build.sh && bash tests/engine/build.sh && \
+		KUBE_VERSION=$(REALAPI_NEWEST_KUBE) KUBE_BINARIES="$(REALAPI_NEWEST_BINARIES)" bash tests/realapi/build.sh; \
 	else \
 		echo "real-prereqs: not root; the real API server and lab tiers will skip"; \
 	fi

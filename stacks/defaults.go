@@ -1,6 +1,9 @@
 package stacks
 
-import "k3s-onprem/components/responder"
+import (
+	"k3s-onprem/components/responder"
+	"k3s-onprem/policy/policies"
+)
 
 // Defaults applied by ApplyDefaults; the one place they live. Pulumi.yaml
 // documents the same values.
@@ -24,6 +27,11 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 	s.Stack = stack
 	if s.ClusterName == "" {
 		s.ClusterName = stack
+	}
+	// New stacks start on the newest stable k3s. A production stack pins
+	// its version (validateK3s), so a newer program never upgrades it.
+	if s.K3s.Version == "" && !policies.IsProdStack(s.Stack, s.Environment) {
+		s.K3s.Version = NewestK3s
 	}
 	if s.SSH.User == "" {
 		s.SSH.User = DefaultSSHUser

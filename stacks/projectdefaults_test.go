@@ -26,7 +26,7 @@ func TestProjectDefaultsChangeNothing(t *testing.T) {
 			required = append(required, k)
 		}
 	}
-	wantRequired := map[string]bool{"nodes": true, "network": true, "k3s": true, "vip": true}
+	wantRequired := map[string]bool{"nodes": true, "network": true, "vip": true}
 	for _, k := range required {
 		if !wantRequired[k] {
 			t.Errorf("Pulumi.yaml: %s has no default, so the CLI requires it although the program does not", k)

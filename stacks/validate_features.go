@@ -16,7 +16,7 @@ var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func validateK3s(k K3s, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if k.Version == "" {
-		errs = append(errs, field.Required(p.Child("version"), "pin a release tag such as v1.34.4+k3s1"))
+		errs = append(errs, field.Required(p.Child("version"), "a production stack pins its k3s release, so a program upgrade never upgrades the cluster; the newest stable is "+NewestK3s))
 	} else if v, err := ParseK3sVersion(k.Version); err != nil {
 		errs = append(errs, field.Invalid(p.Child("version"), k.Version, err.Error()+"; channels such as stable or latest are not pinned"))
 	} else if v.Major != 1 || v.Minor < MinK3sMinor || v.Minor > MaxK3sMinor {

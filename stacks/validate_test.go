@@ -110,7 +110,6 @@ func TestValidate_RejectsInvalidConfigs(t *testing.T) {
 		{"k3s version is a channel", func(s *ClusterSpec) { s.K3s.Version = "stable" }, []string{"FieldValueInvalid::k3s.version"}},
 		{"k3s version without build suffix", func(s *ClusterSpec) { s.K3s.Version = "v1.34.4" }, []string{"FieldValueInvalid::k3s.version"}},
 		{"k3s version unsupported", func(s *ClusterSpec) { s.K3s.Version = "v1.19.16+k3s1" }, []string{"FieldValueInvalid::k3s.version"}},
-		{"k3s version missing", func(s *ClusterSpec) { s.K3s.Version = "" }, []string{"FieldValueRequired::k3s.version"}},
 		{"PSP with k3s 1.25+", func(s *ClusterSpec) { s.PodSecurity.Mode = "psp" }, []string{"FieldValueForbidden::podSecurity.mode"}},
 		{"PSA with k3s 1.24", func(s *ClusterSpec) { s.K3s.Version = "v1.24.17+k3s1"; s.PodSecurity.Mode = "psa" }, []string{"FieldValueForbidden::podSecurity.mode"}},
 		{"external interface without address", func(s *ClusterSpec) { s.Nodes[3].ExternalAddress = "" }, []string{"FieldValueRequired::nodes[3].externalAddress"}},
@@ -240,6 +239,37 @@ func TestValidate_RejectsInvalidConfigs(t *testing.T) {
 				t.Errorf("errors:\n got %v\nwant %v\nfull: %v", got, want, s.Validate().Err())
 			}
 		})
+	}
+}
+
+// A new stack starts on the newest stable k3s; a production stack must pin
+// its version, so a newer program never upgrades its cluster.
+func TestDefaults_K3sVersionNewestUnlessProduction(t *testing.T) {
+	s := validSpec()
+	s.K3s.Version = ""
+	s.ApplyDefaults("test")
+	if s.K3s.Version != NewestK3s {
+		t.Errorf("k3s.version defaulted to %q, want %s", s.K3s.Version, NewestK3s)
+	}
+	if v := s.Validate(); len(v.Errors) > 0 {
+		t.Errorf("defaulted spec rejected: %v", v.Err())
+	}
+
+	s = validSpec()
+	s.K3s.Version = ""
+	s.ApplyDefaults("prod")
+	v := s.Validate()
+	var found bool
+	for _, e := range v.Errors {
+		if e.Field == "k3s.version" {
+			found = true
+			if !strings.Contains(e.Error(), "production stack pins") || !strings.Contains(e.Error(), NewestK3s) {
+				t.Errorf("prod k3s.version error does not say why and what to pin: %v", e)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("prod stack without k3s.version accepted: %v", v.Err())
 	}
 }
 

@@ -106,5 +106,10 @@ func check(p pins, root string) []string {
 	if m := minorOf(p.RealKube); m < p.MinMinor || m > p.MaxMinor {
 		add("real-API tier kube %s is outside the accepted k3s minors v1.%d..v1.%d", p.RealKube, p.MinMinor, p.MaxMinor)
 	}
+	if m := minorOf(p.RealKubeNewest); m < p.MinMinor || m > p.MaxMinor {
+		add("real-API tier's newest run (%s REALAPI_NEWEST_KUBE) kube %s is outside the accepted k3s minors v1.%d..v1.%d", makefile, p.RealKubeNewest, p.MinMinor, p.MaxMinor)
+	} else if m <= minorOf(p.RealKube) {
+		add("real-API tier's newest run kube %s is not newer than its default %s: the second run tests nothing new", p.RealKubeNewest, p.RealKube)
+	}
 	return problems
 }

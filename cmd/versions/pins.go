@@ -41,17 +41,22 @@ type pins struct {
 	// expects them; both must name the same versions.
 	RealKube, RealKubeHarness string
 	RealEtcd, RealEtcdHarness string
+	// RealKubeNewest is the second Kubernetes version `make test` runs the
+	// tier on (the Makefile's REALAPI_NEWEST_KUBE).
+	RealKubeNewest string
 }
 
 // Where the real-API tier keeps its defaults, relative to the repository.
 const (
 	realBuildScript = "tests/realapi/build.sh"
 	realHarness     = "tests/realapi/apiserver/server.go"
+	makefile        = "Makefile"
 )
 
 var (
 	buildDefaultRE   = regexp.MustCompile(`(?m)^(KUBE|ETCD)_VERSION=\$\{(?:KUBE|ETCD)_VERSION:-(v[0-9.]+)\}`)
 	harnessDefaultRE = regexp.MustCompile(`default(Kube|Etcd)Version\s*=\s*"(v[0-9.]+)"`)
+	newestKubeRE     = regexp.MustCompile(`(?m)^REALAPI_NEWEST_KUBE\s*=\s*(v[0-9.]+)\s*$`)
 )
 
 // collect reads the pins of the repository at root.
@@ -106,6 +111,15 @@ func collect(root string) (pins, error) {
 	if p.RealKubeHarness, p.RealEtcdHarness, err = readDefaults(filepath.Join(root, realHarness), harnessDefaultRE); err != nil {
 		return p, err
 	}
+	mk, err := os.ReadFile(filepath.Join(root, makefile))
+	if err != nil {
+		return p, err
+	}
+	m := newestKubeRE.FindSubmatch(mk)
+	if m == nil {
+		return p, fmt.Errorf("%s: no REALAPI_NEWEST_KUBE = v1.x.y line", makefile)
+	}
+	p.RealKubeNewest = string(m[1])
 	return p, nil
 }
 

@@ -55,7 +55,8 @@ func report(p pins) []row {
 	}
 
 	rows = append(rows,
-		row{"kube-apiserver (real-API tier)", p.RealKube, fmt.Sprintf("v1.%d", p.MaxMinor), minorStatus(minorOf(p.RealKube), p.MaxMinor), "stacks.MaxK3sMinor"},
+		row{"kube-apiserver (real-API tier, default run)", p.RealKube, fmt.Sprintf("v1.%d", p.MaxMinor), minorStatus(minorOf(p.RealKube), p.MaxMinor), "stacks.MaxK3sMinor"},
+		row{"kube-apiserver (real-API tier, newest run)", p.RealKubeNewest, fmt.Sprintf("v1.%d", p.MaxMinor), minorStatus(minorOf(p.RealKubeNewest), p.MaxMinor), "stacks.MaxK3sMinor"},
 		row{"etcd (real-API tier)", p.RealEtcd, k3sEmbeddedEtcd, etcdStatus(p.RealEtcd), "k3s " + p.NewestK3s + " embeds it"},
 	)
 	return rows

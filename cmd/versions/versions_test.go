@@ -34,7 +34,7 @@ func TestPinsAgreeWithFactsAndGoldens(t *testing.T) {
 	}
 	all := strings.Join(whats, "\n")
 	for _, want := range []string{"k3s (stack dev)", "k3s (stack prod)", "k3s newest accepted minor", "Falco (default", "chart MetalLB",
-		"chart ingress-nginx", "chart falcosidekick", "chart falco (", "kube-apiserver (real-API tier)", "etcd (real-API tier)"} {
+		"chart ingress-nginx", "chart falcosidekick", "chart falco (", "kube-apiserver (real-API tier, default run)", "kube-apiserver (real-API tier, newest run)", "etcd (real-API tier)"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no report row for %q in\n%s", want, all)
 		}
@@ -59,6 +59,8 @@ func TestCheckBites(t *testing.T) {
 		{"stack Falco not pinned", func(p *pins) { p.Stacks[0].Falco = "0.41.0" }, "pins Falco 0.41.0"},
 		{"real-API build and harness disagree", func(p *pins) { p.RealKube = "v1.36.3" }, "builds kube v1.36.3"},
 		{"real-API etcd disagree", func(p *pins) { p.RealEtcdHarness = "v3.5.0" }, "builds etcd"},
+		{"real-API newest run outside the accepted minors", func(p *pins) { p.RealKubeNewest = "v1.40.1" }, "REALAPI_NEWEST_KUBE) kube v1.40.1 is outside"},
+		{"real-API newest run no newer than the default", func(p *pins) { p.RealKubeNewest = p.RealKube }, "tests nothing new"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

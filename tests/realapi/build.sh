@@ -14,12 +14,16 @@
 # checks that the binaries are there and print the right version.
 #
 # Env: KUBE_VERSION (default v1.34.4), ETCD_VERSION (default v3.6.16),
-#      XDG_CACHE_HOME, NICE (default 10; niceness of the compile steps).
+#      KUBE_BINARIES (default "kube-apiserver kube-controller-manager kubectl";
+#      a second API server version for the tier needs no kubectl, which only
+#      the lab's k3s stand-in runs), XDG_CACHE_HOME, NICE (default 10;
+#      niceness of the compile steps).
 set -euo pipefail
 
 KUBE_VERSION=${KUBE_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 NICE=${NICE:-10}
+read -r -a KUBE_BINARIES <<<"${KUBE_BINARIES:-kube-apiserver kube-controller-manager kubectl}"
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/k3s-onprem/realapi
 KUBE_DIR=$CACHE/kube-$KUBE_VERSION
 ETCD_DIR=$CACHE/etcd-$ETCD_VERSION
@@ -32,6 +36,12 @@ v1.*) ;;
 esac
 # Staging repos (k8s.io/api, apiserver, ...) are tagged v0.MINOR.PATCH for
 # kubernetes v1.MINOR.PATCH.
+for b in "${KUBE_BINARIES[@]}"; do
+	case $b in
+	kube-apiserver | kube-controller-manager | kubectl) ;;
+	*) log "KUBE_BINARIES: unknown binary $b (kube-apiserver, kube-controller-manager, kubectl)"; exit 2 ;;
+	esac
+done
 STAGING_VERSION=v0.${KUBE_VERSION#v1.}
 KUBE_MINOR=${KUBE_VERSION#v1.}
 KUBE_MINOR=${KUBE_MINOR%%.*}
@@ -61,7 +71,7 @@ have_version() {
 build_kube() {
 	# kubectl is what k3s embeds as `k3s kubectl`; the lab's k3s stand-in
 	# (tests/lab/labapi) runs it.
-	local want=(kube-apiserver kube-controller-manager kubectl) missing=() c
+	local want=("${KUBE_BINARIES[@]}") missing=() c
 	for c in "${want[@]}"; do
 		have_version "$KUBE_DIR/$c" "$KUBE_VERSION" || missing+=("$c")
 	done
