@@ -52,5 +52,5 @@ func buildBinary(in StepsInput) (hoststep.Step, error) {
 	} else {
 		vars["RELEASE_URL"] = in.Install.ReleaseURL
 	}
-	return hoststep.Step{Name: StepBinary, Script: script("binary.sh"), Vars: vars}, nil
+	return hoststep.Step{Name: StepBinary, Script: script("uninstall.sh", "binary.sh"), Vars: vars}, nil
 }

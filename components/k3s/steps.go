@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"k3s-onprem/internal/hoststep"
 )
@@ -11,17 +12,21 @@ import (
 //go:embed scripts/*.sh
 var scriptFS embed.FS
 
-// script returns common.sh followed by the named step script.
-func script(name string) string {
-	common, err := scriptFS.ReadFile("scripts/common.sh")
-	if err != nil {
-		panic(err) // build-time invariant: the file is embedded
+// script returns common.sh followed by the named step scripts (helpers
+// first, the step's own script last).
+func script(names ...string) string {
+	var sb strings.Builder
+	for _, name := range append([]string{"common.sh"}, names...) {
+		b, err := scriptFS.ReadFile("scripts/" + name)
+		if err != nil {
+			panic(fmt.Sprintf("embedded script %s missing: %v", name, err)) // build-time invariant
+		}
+		if sb.Len() > 0 {
+			sb.WriteString("\n")
+		}
+		sb.Write(b)
 	}
-	b, err := scriptFS.ReadFile("scripts/" + name)
-	if err != nil {
-		panic(fmt.Sprintf("embedded script %s missing: %v", name, err)) // build-time invariant
-	}
-	return string(common) + "\n" + string(b)
+	return sb.String()
 }
 
 // Step names; resources are <node>-<step>.

@@ -4,7 +4,7 @@
 # Never a piped install script. The running service keeps the old binary
 # until the k3s-service step restarts it behind the health gate.
 if [ "$ACTION" = delete ]; then
-	log "the k3s binary stays until the node is uninstalled (k3s-service removes the unit)"
+	uninstall_k3s
 	finish
 	exit 0
 fi
