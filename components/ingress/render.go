@@ -22,7 +22,7 @@ import (
 const KindIngressNginx = "ingress-nginx"
 
 // MetalLB Service annotations under the current metallb.io/ prefix: MetalLB
-// 0.15.2's controller (controller/service.go) reads these first and keeps
+// 0.15.2 and 0.16.0 controllers (controller/service.go) reads these first and keeps
 // metallb.universe.tf/ only as a deprecated fallback.
 const (
 	AnnotationAddressPool = "metallb.io/address-pool"
