@@ -55,10 +55,10 @@ func TestCheckChartArchives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chartArchive(t, filepath.Join(proj, "charts/metallb-0.15.2.tgz"), "metallb", "0.15.2")
+	chartArchive(t, filepath.Join(proj, "charts/metallb-0.16.0.tgz"), "metallb", "0.16.0")
 	chartArchive(t, filepath.Join(home, "charts/ingress-nginx-4.14.0.tgz"), "ingress-nginx", "4.14.0")
 	spec.Charts.Archives = map[string]string{
-		"metallb":       "charts/metallb-0.15.2.tgz",
+		"metallb":       "charts/metallb-0.16.0.tgz",
 		"ingress-nginx": "~/charts/ingress-nginx-4.14.0.tgz",
 		"falcosidekick": "charts/missing.tgz",
 		"falco":         "charts/unused-in-host-mode.tgz",
@@ -77,7 +77,7 @@ func TestCheckChartArchives(t *testing.T) {
 			t.Errorf("errors lack %q:\n%s", want, all)
 		}
 	}
-	if got := spec.Charts.Archives["metallb"]; got != filepath.Join(proj, "charts/metallb-0.15.2.tgz") {
+	if got := spec.Charts.Archives["metallb"]; got != filepath.Join(proj, "charts/metallb-0.16.0.tgz") {
 		t.Errorf("metallb archive resolved to %q", got)
 	}
 }

@@ -16,7 +16,7 @@ const (
 	DefaultServiceCIDR     = "10.43.0.0/16"
 	DefaultVirtualRouterID = 51
 	DefaultReleaseURL      = "https://github.com/k3s-io/k3s/releases/download"
-	DefaultFalcoVersion    = "0.42.1"
+	DefaultFalcoVersion    = "0.44.1"
 	DefaultResponderPort   = responder.DefaultPort
 	DefaultIngressReplicas = 2
 )

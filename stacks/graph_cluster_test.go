@@ -98,7 +98,7 @@ func TestGraph_ClusterLayerProd(t *testing.T) {
 		charts[r.Name] = plan.Str(r.Inputs, "chart") + "@" + plan.Str(r.Inputs, "version")
 	}
 	for rel, chart := range map[string]string{
-		"prod-loadbalancer-metallb":           "metallb@0.15.2",
+		"prod-loadbalancer-metallb":           "metallb@0.16.0",
 		"prod-ingress-ingress-nginx":          "ingress-nginx@4.15.1",
 		"prod-ingress-ingress-nginx-internal": "ingress-nginx@4.15.1",
 	} {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"k3s-onprem/components/falco"
+	"k3s-onprem/components/loadbalancer"
 	"k3s-onprem/internal/upstream"
 )
 
@@ -15,6 +16,10 @@ import (
 var k3sGoldenRoles = []string{"server0", "server-join", "agent"}
 
 const k3sGoldenDir = "components/k3s/testdata"
+
+// chartCRDs maps a chart whose CRDs the program renders objects for to its
+// CRD fact tables (crd-<project>-<chart version>.json).
+var chartCRDs = map[string]string{loadbalancer.ChartName: "metallb"}
 
 // check lists every disagreement between the pins and the fact tables or
 // golden files: a version the program accepts or installs must have the
@@ -68,6 +73,11 @@ func check(p pins, root string) []string {
 	for _, c := range p.Charts {
 		if _, err := upstream.Helm(c.Name, c.Version); err != nil {
 			add("chart %s %s (%s) has no internal/upstream/facts/helm-%s-%s.json", c.Name, c.Version, c.Use, c.Name, c.Version)
+		}
+		if project, ok := chartCRDs[c.Name]; ok {
+			if _, err := upstream.CRDs(project, c.Version); err != nil {
+				add("chart %s %s (%s) installs CRDs the program renders objects for, but has no internal/upstream/facts/crd-%s-%s.json", c.Name, c.Version, c.Use, project, c.Version)
+			}
 		}
 	}
 

@@ -49,6 +49,7 @@ func TestCheckBites(t *testing.T) {
 		want  string
 	}{
 		{"chart without a table", func(p *pins) { p.Charts[0].Version = "0.0.1" }, "has no internal/upstream/facts/helm-metallb-0.0.1.json"},
+		{"chart without its CRD table", func(p *pins) { p.Charts[0].Version = "0.15.1" }, "has no internal/upstream/facts/crd-metallb-0.15.1.json"},
 		{"accepted minor without a table", func(p *pins) { p.MaxMinor++ }, "has no internal/upstream/facts/k3s-v1.37.json"},
 		{"table of an unaccepted minor", func(p *pins) { p.MaxMinor-- }, "k3s-v1.36.json exists but stacks accepts"},
 		{"newest stable not the newest minor", func(p *pins) { p.NewestK3s = "v1.35.5+k3s1" }, "stacks.NewestK3s v1.35.5+k3s1 is v1.35"},

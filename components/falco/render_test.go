@@ -9,11 +9,16 @@ import (
 	"k3s-onprem/internal/golden"
 )
 
+// goldenVersion is the Falco release the goldens render: the default for
+// new stacks (stacks.DefaultFalcoVersion). The other pinned releases are
+// checked against their fact tables by tests/conformance.
+const goldenVersion = "0.44.1"
+
 func TestGolden_Config(t *testing.T) {
 	url := SidekickURL("10.44.0.12")
 	for name, in := range map[string]ConfigInput{
-		"config-server": {Version: "0.42.1", SidekickURL: url, AuditURL: HostAuditURL()},
-		"config-agent":  {Version: "0.42.1", SidekickURL: url},
+		"config-server": {Version: goldenVersion, SidekickURL: url, AuditURL: HostAuditURL()},
+		"config-agent":  {Version: goldenVersion, SidekickURL: url},
 	} {
 		b, err := RenderConfig(in)
 		if err != nil {
@@ -175,7 +180,7 @@ func TestSidekickValues_EveryURLIsASecretRef(t *testing.T) {
 }
 
 func TestGolden_DaemonSetValues(t *testing.T) {
-	in := DaemonSetInput{Version: "0.42.1", SidekickURL: SidekickURL("10.44.0.12")}
+	in := DaemonSetInput{Version: goldenVersion, SidekickURL: SidekickURL("10.44.0.12")}
 	v, err := DaemonSetValues(in)
 	if err != nil {
 		t.Fatal(err)

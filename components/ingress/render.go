@@ -21,9 +21,9 @@ import (
 // Controller kinds.
 const KindIngressNginx = "ingress-nginx"
 
-// MetalLB Service annotations under the current metallb.io/ prefix: MetalLB
-// 0.15.2's controller (controller/service.go) reads these first and keeps
-// metallb.universe.tf/ only as a deprecated fallback.
+// MetalLB Service annotations under the current metallb.io/ prefix: the
+// controllers of MetalLB 0.15.2 and 0.16.0 (controller/service.go) read
+// these first and keep metallb.universe.tf/ only as a deprecated fallback.
 const (
 	AnnotationAddressPool = "metallb.io/address-pool"
 	AnnotationIPs         = "metallb.io/loadBalancerIPs"

@@ -77,7 +77,7 @@ func TestComponent_ChartSource(t *testing.T) {
 		{"upstream", chartsource.Source{}, "metallb", ChartVersion, ChartRepo},
 		{"http mirror", chartsource.Source{Repository: "https://charts.example.internal"}, "metallb", ChartVersion, "https://charts.example.internal"},
 		{"oci mirror", chartsource.Source{Repository: "oci://harbor.example.internal/charts"}, "oci://harbor.example.internal/charts/metallb", ChartVersion, ""},
-		{"archive", chartsource.Source{Repository: "oci://x.example/c", Archives: map[string]string{"metallb": "/srv/charts/metallb-0.15.2.tgz"}}, "/srv/charts/metallb-0.15.2.tgz", "", ""},
+		{"archive", chartsource.Source{Repository: "oci://x.example/c", Archives: map[string]string{"metallb": "/srv/charts/metallb-0.16.0.tgz"}}, "/srv/charts/metallb-0.16.0.tgz", "", ""},
 	} {
 		p, err := plan.Run("k3s-onprem", "test", nil, nil, func(ctx *pulumi.Context) error {
 			prov, err := kubernetes.NewProvider(ctx, "k3s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("mock")})

@@ -25,7 +25,7 @@ import (
 // tests apply.
 const (
 	ChartName    = "metallb"
-	ChartVersion = "0.15.2"
+	ChartVersion = "0.16.0"
 	ChartRepo    = "https://metallb.github.io/metallb"
 	ReleaseName  = namespaces.MetalLBRelease
 	Namespace    = namespaces.MetalLBName
@@ -135,7 +135,11 @@ func Values() map[string]any {
 			// capabilities: the controller only talks to the API.
 			"securityContext": map[string]any{"runAsNonRoot": true, "runAsUser": 65534, "fsGroup": 65534, "seccompProfile": map[string]any{"type": "RuntimeDefault"}},
 		},
-		"crds": map[string]any{"enabled": true},
+		// The metrics port the namespace's NetworkPolicy opens, set rather
+		// than left to the chart: MetalLB 0.16 serves metrics over HTTPS
+		// itself and moved the chart default from 7472 to 9120.
+		"prometheus": map[string]any{"metricsPort": namespaces.MetalLBMetricsPort},
+		"crds":       map[string]any{"enabled": true},
 	}
 }
 

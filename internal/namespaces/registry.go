@@ -77,7 +77,7 @@ func MetalLB() Namespace {
 				Public:    []Port{{Port: MetalLBWebhookPort}},
 				Metrics:   []Port{{Port: MetalLBMetricsPort}},
 				APIServer: true,
-				Why:       "watches Services and pools through the API; serves the validating webhook (9443) that the API server calls from host addresses; metrics on 7472",
+				Why:       "watches Services and pools through the API; serves the validating webhook (9443) that the API server calls from host addresses; metrics on 7472 (HTTPS since MetalLB 0.16; the chart values set the port)",
 			},
 			{
 				Name:        "speaker",

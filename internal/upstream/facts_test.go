@@ -47,4 +47,31 @@ func TestFactTablesNameTheirSource(t *testing.T) {
 			t.Errorf("%s: no values", c)
 		}
 	}
+	if len(CRDTables()) == 0 {
+		t.Fatal("no CRD fact tables")
+	}
+	for _, c := range CRDTables() {
+		project, version, _ := strings.Cut(c, "@")
+		f, err := CRDs(project, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(c, f.Source)
+		for _, k := range f.Kinds {
+			storage := 0
+			for _, v := range k.Versions {
+				if v.Storage {
+					storage++
+				}
+				_, spec := v.Fields["spec"]
+				_, status := v.Fields["status"]
+				if !spec && !status {
+					t.Errorf("%s: %s %s has neither spec nor status: the schema was not read", c, k.Kind, v.Name)
+				}
+			}
+			if storage != 1 {
+				t.Errorf("%s: %s has %d storage versions, want 1", c, k.Kind, storage)
+			}
+		}
+	}
 }

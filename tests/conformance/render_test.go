@@ -24,6 +24,9 @@ type renderedStack struct {
 	version  string
 	configs  []renderedK3sFile
 	releases []renderedRelease
+	// metallb are the MetalLB custom objects (IPAddressPool,
+	// L2Advertisement): apiVersion, kind, metadata and spec.
+	metallb []map[string]any
 }
 
 type renderedK3sFile struct {
@@ -94,6 +97,15 @@ func renderConformanceStack(t *testing.T, stack, k3sVersion, falcoMode string) *
 		r.releases = append(r.releases, renderedRelease{
 			name: rel.Name, chart: plan.Str(rel.Inputs, "chart"), version: plan.Str(rel.Inputs, "version"), values: values,
 		})
+	}
+	for _, res := range p.Resources {
+		if strings.HasPrefix(res.Type, "kubernetes:metallb.io/") {
+			obj := map[string]any{}
+			for k, v := range res.Inputs {
+				obj[string(k)] = plan.Plain(v)
+			}
+			r.metallb = append(r.metallb, obj)
+		}
 	}
 	if len(r.configs) == 0 || len(r.releases) == 0 {
 		t.Fatalf("%s rendered %d k3s config files and %d Helm releases: the conformance checks would see nothing", stack, len(r.configs), len(r.releases))

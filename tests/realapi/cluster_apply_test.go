@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 
+	"k3s-onprem/components/loadbalancer"
 	"k3s-onprem/components/podsecurity"
 )
 
@@ -89,15 +90,19 @@ func (a *applier) mustApply(t *testing.T, objs ...any) {
 func ptrTrue() *bool { b := true; return &b }
 
 // metallbCRDs reads the CRDs of the go.universe.tf/metallb module this
-// repository requires (the version the chart installs) from the module
-// cache; `go test` has downloaded it to build components/loadbalancer.
+// repository requires from the module cache; `go test` has downloaded it
+// to build components/loadbalancer. That is v0.15.2 while the chart is
+// pinned to 0.16.0 (the module proxy serves no v0.16.0); see the dry-run
+// test's comment for why the check still holds for 0.16.0.
 func metallbCRDs(t *testing.T) []map[string]any {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "go.universe.tf/metallb").Output()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", "go.universe.tf/metallb").Output()
 	if err != nil {
 		t.Fatalf("go list -m go.universe.tf/metallb: %v", err)
 	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "bases")
+	version, modDir, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	t.Logf("MetalLB CRDs from go.universe.tf/metallb %s (chart pinned: %s)", version, loadbalancer.ChartVersion)
+	dir := filepath.Join(modDir, "config", "crd", "bases")
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no MetalLB CRDs in %s (%v)", dir, err)

@@ -6,6 +6,7 @@
 //
 //	refresh k3s  -git DIR -commit C -tag T -minor N [-read-from OWNER/NAME] [-note TEXT] -out FILE
 //	refresh helm (-git DIR -commit C | -dir DIR) -repo OWNER/NAME -path CHARTDIR -chart NAME -version V -tag T [-note TEXT] -out FILE
+//	refresh crd  (-git DIR -commit C | -dir DIR) -repo OWNER/NAME -path CRDDIR -project NAME -version V -tag T [-note TEXT] -out FILE
 package main
 
 import (
@@ -26,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: refresh k3s|helm [flags]")
+		fmt.Fprintln(os.Stderr, "usage: refresh k3s|helm|crd [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -35,8 +36,10 @@ func main() {
 		err = refreshK3s(os.Args[2:])
 	case "helm":
 		err = refreshHelm(os.Args[2:])
+	case "crd":
+		err = refreshCRD(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown table kind %q: want k3s or helm", os.Args[1])
+		err = fmt.Errorf("unknown table kind %q: want k3s, helm or crd", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "refresh:", err)
@@ -230,6 +233,74 @@ func refreshHelm(args []string) error {
 	}
 	for p, k := range values {
 		facts.Values[p] = upstream.ValueKind(k)
+	}
+	return writeJSON(*out, facts)
+}
+
+func refreshCRD(args []string) error {
+	fs := flag.NewFlagSet("crd", flag.ExitOnError)
+	gitDir := fs.String("git", "", "git directory of the repository")
+	commit := fs.String("commit", "", "commit (or tag) to read with -git")
+	dir := fs.String("dir", "", "plain directory holding the repository instead of -git")
+	repo := fs.String("repo", "", "upstream owner/name")
+	crdDir := fs.String("path", "", "directory of CRD manifests in the repository")
+	project := fs.String("project", "", "project name (the table is crd-<project>-<version>.json)")
+	version := fs.String("version", "", "release version")
+	tag := fs.String("tag", "", "upstream tag of the release")
+	readFrom := fs.String("read-from", "", "where the files came from when not a checkout of -repo")
+	note := fs.String("note", "", "anything a reader must know")
+	out := fs.String("out", "", "fact file to write")
+	_ = fs.Parse(args)
+	if (*gitDir == "") == (*dir == "") || *repo == "" || *crdDir == "" || *project == "" || *version == "" || *tag == "" || *out == "" {
+		return fmt.Errorf("crd: one of -git/-dir, and -repo, -path, -project, -version, -tag, -out are required")
+	}
+	t := tree{gitDir: *gitDir, commit: *commit, dir: *dir}
+	commitID := *commit
+	if *gitDir != "" {
+		b, err := exec.Command("git", "--git-dir", *gitDir, "rev-parse", *commit+"^{commit}").Output()
+		if err != nil {
+			return fmt.Errorf("git rev-parse %s: %w", *commit, err)
+		}
+		commitID = strings.TrimSpace(string(b))
+	}
+	names, err := t.list(*crdDir)
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{}
+	var paths []string
+	for _, n := range names {
+		if path.Dir(n) != *crdDir || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+			continue
+		}
+		b, err := t.read(n)
+		if err != nil {
+			return err
+		}
+		files[n] = b
+		paths = append(paths, n)
+	}
+	kinds, err := extract.CRDKinds(files)
+	if err != nil {
+		return err
+	}
+	if len(kinds) == 0 {
+		return fmt.Errorf("crd: no CustomResourceDefinition under %s", *crdDir)
+	}
+	sort.Strings(paths)
+	facts := upstream.CRDFacts{
+		Project: *project, Version: *version,
+		Source: upstream.Source{
+			Repo: *repo, Paths: paths, Tag: *tag, Commit: commitID,
+			ReadFrom: *readFrom, Note: *note, Read: today(), Refresh: command("crd", args),
+		},
+	}
+	for _, k := range kinds {
+		uk := upstream.CRDKind{Group: k.Group, Kind: k.Kind, Plural: k.Plural, Scope: k.Scope}
+		for _, v := range k.Versions {
+			uk.Versions = append(uk.Versions, upstream.CRDVersion{Name: v.Name, Served: v.Served, Storage: v.Storage, Fields: v.Fields})
+		}
+		facts.Kinds = append(facts.Kinds, uk)
 	}
 	return writeJSON(*out, facts)
 }
