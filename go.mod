@@ -11,14 +11,16 @@ require (
 	go.uber.org/zap v1.27.0
 	go.universe.tf/metallb v0.15.2
 	golang.org/x/crypto v0.58.0
-	k8s.io/api v0.34.4
+	k8s.io/api v0.35.1
 	k8s.io/apimachinery v0.37.2
 	k8s.io/apiserver v0.34.4
-	k8s.io/client-go v0.34.4
+	k8s.io/client-go v0.35.1
 	k8s.io/pod-security-admission v0.34.4
 	k8s.io/utils v0.0.0-20260626114624-be93311217bd
 	sigs.k8s.io/yaml v1.6.0
 )
+
+require sigs.k8s.io/gateway-api v1.5.1 // indirect
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
