@@ -167,6 +167,17 @@ func TestTraefik_ValuesAreKeysOfThePinnedChart(t *testing.T) {
 			t.Errorf("%s: %s", r.Name, p)
 		}
 	}
+	// The ingress-nginx annotation provider the README points migrating
+	// teams to is a value of this chart version (off here).
+	keys, err := upstream.HelmValueKeys(traefikChart.Name, traefikChart.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"providers.kubernetesIngressNGINX.enabled", "providers.kubernetesIngressNGINX.ingressClass", "providers.kubernetesIngressNGINX.allowSnippetAnnotations"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("chart %s has no %s", traefikChart.Version, k)
+		}
+	}
 	bad := map[string]any{"providers": map[string]any{"kubernetesGateway": map[string]any{"labelSelecter": "x=y"}}}
 	problems, err := upstream.CheckHelmValues(traefikChart.Name, traefikChart.Version, bad)
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], "providers.kubernetesGateway.labelSelecter") {
