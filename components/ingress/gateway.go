@@ -51,7 +51,9 @@ func Gateways(cfg Config) ([]GatewayObjects, error) {
 		}
 		rel := t.release(c)
 		all := gatewayv1.NamespacesFromAll
-		desc := fmt.Sprintf("Traefik release %s/%s (%s controller, MetalLB pool %s)", rel, rel, c.Name, c.Pool)
+		// The CRD caps the description at 64 bytes (the real API server
+		// refused a longer one); the release name is the useful part.
+		desc := "Traefik release " + rel
 		out = append(out, GatewayObjects{
 			Controller: c,
 			Class: gatewayv1.GatewayClass{

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
@@ -78,13 +79,13 @@ func TestGatewayAPIObjectsPassServerSideDryRun(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "my-app-" + gw, Namespace: "my-app"},
 			Spec: gatewayv1.HTTPRouteSpec{
 				CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
-					Name: gatewayv1.ObjectName(gw), Namespace: ptr(gatewayv1.Namespace(gw)), SectionName: ptr(gatewayv1.SectionName(ingress.ListenerHTTP)),
+					Name: gatewayv1.ObjectName(gw), Namespace: ptr.To(gatewayv1.Namespace(gw)), SectionName: ptr.To(gatewayv1.SectionName(ingress.ListenerHTTP)),
 				}}},
 				Hostnames: []gatewayv1.Hostname{"my-app.example.com"},
 				Rules: []gatewayv1.HTTPRouteRule{{
-					Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr(gatewayv1.PathMatchPathPrefix), Value: ptr("/")}}},
+					Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To("/")}}},
 					BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
-						Name: "my-app", Port: ptr(gatewayv1.PortNumber(80)),
+						Name: "my-app", Port: ptr.To(gatewayv1.PortNumber(80)),
 					}}}},
 				}},
 			},
@@ -102,9 +103,12 @@ func TestGatewayAPIObjectsPassServerSideDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, breakIt := range map[string]func(g *gatewayv1.Gateway){
-		"HTTPS listener without tls": func(g *gatewayv1.Gateway) { g.Spec.Listeners[0].Protocol = gatewayv1.HTTPSProtocolType },
-		"port out of range":          func(g *gatewayv1.Gateway) { g.Spec.Listeners[0].Port = 70000 },
-		"two listeners one name":     func(g *gatewayv1.Gateway) { g.Spec.Listeners = append(g.Spec.Listeners, g.Spec.Listeners[0]) },
+		"listener name not a DNS label": func(g *gatewayv1.Gateway) { g.Spec.Listeners[0].Name = "Web_1" },
+		"hostname with two wildcards": func(g *gatewayv1.Gateway) {
+			g.Spec.Listeners[0].Hostname = ptr.To(gatewayv1.Hostname("*.*.example.com"))
+		},
+		"port out of range":      func(g *gatewayv1.Gateway) { g.Spec.Listeners[0].Port = 70000 },
+		"two listeners one name": func(g *gatewayv1.Gateway) { g.Spec.Listeners = append(g.Spec.Listeners, g.Spec.Listeners[0]) },
 	} {
 		g := gws[0].Gateway.DeepCopy()
 		g.Name = "bad"
@@ -112,6 +116,12 @@ func TestGatewayAPIObjectsPassServerSideDryRun(t *testing.T) {
 		if err := a.dryRunApply(testCtx(t), toMap(t, g)); err == nil {
 			t.Errorf("%s: the Gateway passed the dry run", name)
 		}
+	}
+	long := gws[0].Class.DeepCopy()
+	long.Name = "bad"
+	long.Spec.Description = ptr.To(strings.Repeat("x", 65))
+	if err := a.dryRunApply(testCtx(t), toMap(t, long)); err == nil {
+		t.Error("a GatewayClass with a 65-byte description passed the dry run")
 	}
 }
 
@@ -154,5 +164,3 @@ func toMap(t *testing.T, o any) map[string]any {
 	}
 	return m
 }
-
-func ptr[T any](v T) *T { return &v }
