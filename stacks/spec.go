@@ -177,7 +177,7 @@ type Ingress struct {
 	// traefik (Gateway API).
 	Implementation string            `json:"implementation,omitempty"`
 	External       IngressController `json:"external,omitempty"`
-	Internal IngressController `json:"internal,omitempty"`
+	Internal       IngressController `json:"internal,omitempty"`
 }
 
 // IngressController is one controller release.
