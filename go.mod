@@ -11,12 +11,14 @@ require (
 	go.uber.org/zap v1.27.0
 	go.universe.tf/metallb v0.15.2
 	golang.org/x/crypto v0.58.0
-	k8s.io/api v0.34.4
+	golang.org/x/mod v0.41.0
+	k8s.io/api v0.35.1
 	k8s.io/apimachinery v0.37.2
 	k8s.io/apiserver v0.34.4
-	k8s.io/client-go v0.34.4
+	k8s.io/client-go v0.35.1
 	k8s.io/pod-security-admission v0.34.4
 	k8s.io/utils v0.0.0-20260626114624-be93311217bd
+	sigs.k8s.io/gateway-api v1.5.1
 	sigs.k8s.io/yaml v1.6.0
 )
 
@@ -155,7 +157,6 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/mod v0.41.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect

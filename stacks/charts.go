@@ -37,7 +37,9 @@ func pinnedCharts(s *ClusterSpec) map[string]chartsource.Pinned {
 		loadbalancer.ChartName:   loadbalancer.Chart,
 		falco.SidekickChart.Name: falco.SidekickChart,
 	}
-	if v, err := ParseK3sVersion(s.K3s.Version); err == nil {
+	if s.Ingress.Implementation == ingress.KindTraefik {
+		m[ingress.TraefikChart().Name] = ingress.TraefikChart().Pinned()
+	} else if v, err := ParseK3sVersion(s.K3s.Version); err == nil {
 		m[ingress.ChartFor(v.Minor).Name] = ingress.ChartFor(v.Minor).Pinned()
 	}
 	if c, err := falco.Chart(s.Falco.Version); err == nil && s.Falco.Mode == falco.ModeDaemonSet {
@@ -47,7 +49,7 @@ func pinnedCharts(s *ClusterSpec) map[string]chartsource.Pinned {
 }
 
 // chartNames are the charts any stack may install.
-var chartNames = []string{loadbalancer.ChartName, ingress.ChartFor(MaxK3sMinor).Name, falco.SidekickChart.Name, "falco"}
+var chartNames = []string{loadbalancer.ChartName, ingress.ChartFor(MaxK3sMinor).Name, ingress.TraefikChart().Name, falco.SidekickChart.Name, "falco"}
 
 // validateCharts checks the setting's form (no file access).
 func validateCharts(c Charts, p *field.Path) field.ErrorList {

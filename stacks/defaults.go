@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"k3s-onprem/components/ingress"
 	"k3s-onprem/components/responder"
 	"k3s-onprem/policy/policies"
 )
@@ -20,6 +21,14 @@ const (
 	DefaultResponderPort   = responder.DefaultPort
 	DefaultIngressReplicas = 2
 )
+
+// defaultIngressClass is the external controller's class name per
+// ingress.implementation (an IngressClass for ingress-nginx, a
+// GatewayClass for traefik); the internal one appends -internal.
+var defaultIngressClass = map[string]string{
+	ingress.KindIngressNginx: "nginx",
+	ingress.KindTraefik:      "traefik",
+}
 
 // ApplyDefaults fills every unset field with its default. It does not
 // validate; call Validate afterwards.
@@ -98,8 +107,15 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 	if s.LoadBalancer.Enabled == nil {
 		s.LoadBalancer.Enabled = boolPtr(len(s.LoadBalancer.Pools) > 0)
 	}
-	s.Ingress.External.applyDefaults("nginx", "external", On(s.LoadBalancer.Enabled))
-	s.Ingress.Internal.applyDefaults("nginx-internal", "internal", On(s.LoadBalancer.Enabled))
+	if s.Ingress.Implementation == "" {
+		s.Ingress.Implementation = ingress.KindIngressNginx
+	}
+	class := defaultIngressClass[s.Ingress.Implementation]
+	if class == "" {
+		class = defaultIngressClass[ingress.KindIngressNginx]
+	}
+	s.Ingress.External.applyDefaults(class, "external", On(s.LoadBalancer.Enabled))
+	s.Ingress.Internal.applyDefaults(class+"-internal", "internal", On(s.LoadBalancer.Enabled))
 	if s.PodSecurity.Mode == "" {
 		s.PodSecurity.Mode = "psa"
 		if v, err := ParseK3sVersion(s.K3s.Version); err == nil && v.Minor <= 24 {

@@ -98,6 +98,9 @@ func namespaceSelection(spec *ClusterSpec) namespaces.Selection {
 	for _, ic := range ingressControllers(spec) {
 		sel.IngressControllers = append(sel.IngressControllers, ic.name)
 	}
+	if len(sel.IngressControllers) > 0 {
+		sel.IngressKinds = []string{spec.Ingress.Implementation}
+	}
 	return sel
 }
 
@@ -120,7 +123,7 @@ func ingressConfig(spec *ClusterSpec, minor int) ingress.Config {
 	cfg := ingress.Config{KubeMinor: minor, PSP: spec.PodSecurity.Mode == podsecurity.ModePSP}
 	for _, ic := range ingressControllers(spec) {
 		cfg.Controllers = append(cfg.Controllers, ingress.Controller{
-			Name: ic.name, Kind: ingress.KindIngressNginx, ClassName: ic.c.ClassName,
+			Name: ic.name, Kind: spec.Ingress.Implementation, ClassName: ic.c.ClassName,
 			Pool: ic.c.Pool, LoadBalancerIP: ic.c.LoadBalancerIP, Replicas: ic.c.Replicas,
 		})
 	}
@@ -144,13 +147,20 @@ func ingressControllers(spec *ClusterSpec) []namedController {
 }
 
 // ingressOutputs is the stack output: per controller its class, pool and
-// fixed address ("" when MetalLB picks one from the pool).
+// fixed address ("" when MetalLB picks one from the pool), and for a
+// Gateway API implementation the Gateway routes attach to
+// (<namespace>/<name>).
 func ingressOutputs(cfg ingress.Config) pulumi.Map {
 	out := pulumi.Map{}
 	for _, c := range cfg.Controllers {
 		out[c.Name] = pulumi.Map{
 			"class": pulumi.String(c.ClassName), "pool": pulumi.String(c.Pool), "address": pulumi.String(c.LoadBalancerIP),
 		}
+	}
+	// Gateways fails only where Releases already failed.
+	gws, _ := ingress.Gateways(cfg)
+	for _, g := range gws {
+		out[g.Controller.Name].(pulumi.Map)["gateway"] = pulumi.String(g.Gateway.Namespace + "/" + g.Gateway.Name)
 	}
 	return out
 }

@@ -171,13 +171,16 @@ type Pool struct {
 	Network string `json:"network"`
 }
 
-// Ingress configures the ingress-nginx controllers.
+// Ingress configures the ingress controllers.
 type Ingress struct {
-	External IngressController `json:"external,omitempty"`
-	Internal IngressController `json:"internal,omitempty"`
+	// Implementation is ingress-nginx (default; archived upstream) or
+	// traefik (Gateway API).
+	Implementation string            `json:"implementation,omitempty"`
+	External       IngressController `json:"external,omitempty"`
+	Internal       IngressController `json:"internal,omitempty"`
 }
 
-// IngressController is one ingress-nginx release.
+// IngressController is one controller release.
 type IngressController struct {
 	Enabled   *bool  `json:"enabled,omitempty"`
 	ClassName string `json:"className,omitempty"`

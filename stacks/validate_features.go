@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"k3s-onprem/components/ingress"
 	"k3s-onprem/internal/grammar"
 )
 
@@ -100,6 +102,7 @@ func validateLoadBalancer(s *ClusterSpec, p *field.Path) field.ErrorList {
 
 func validateIngress(s *ClusterSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	errs = append(errs, validateIngressImplementation(s, p.Child("implementation"))...)
 	classes := map[string]string{}
 	for _, c := range []struct {
 		key string
@@ -142,6 +145,26 @@ func validateIngress(s *ClusterSpec, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Forbidden(p, "ingress controllers take their IPs from MetalLB; enable loadBalancer or disable ingress.external/internal"))
 	}
 	return errs
+}
+
+// validateIngressImplementation: a known implementation, and Traefik only
+// where it runs (Gateway API needs Kubernetes >= 1.30, no PSP).
+func validateIngressImplementation(s *ClusterSpec, p *field.Path) field.ErrorList {
+	impl := s.Ingress.Implementation
+	if !slices.Contains(ingress.Kinds(), impl) {
+		return field.ErrorList{field.NotSupported(p, impl, ingress.Kinds())}
+	}
+	if impl != ingress.KindTraefik || !(On(s.Ingress.External.Enabled) || On(s.Ingress.Internal.Enabled)) {
+		return nil
+	}
+	v, err := ParseK3sVersion(s.K3s.Version)
+	switch {
+	case s.PodSecurity.Mode == "psp":
+		return field.ErrorList{field.Forbidden(p, fmt.Sprintf("traefik (Gateway API) does not run with podSecurity.mode psp; use ingress-nginx on k3s %s, or k3s >= v1.%d with mode psa", s.K3s.Version, ingress.TraefikMinMinor))}
+	case err == nil && v.Minor < ingress.TraefikMinMinor:
+		return field.ErrorList{field.Forbidden(p, fmt.Sprintf("traefik needs k3s >= v1.%d (the Gateway API %s standard install uses admissionregistration.k8s.io/v1), k3s.version is %s; raise k3s.version or use ingress-nginx", ingress.TraefikMinMinor, ingress.GatewayAPIVersion, s.K3s.Version))}
+	}
+	return nil
 }
 
 var psaLevels = []string{"privileged", "baseline", "restricted"}

@@ -223,6 +223,9 @@ func TestValidate_RejectsInvalidConfigs(t *testing.T) {
 		{"duplicate external addresses", func(s *ClusterSpec) { s.Nodes[3].ExternalAddress = "192.168.1.11" }, []string{"FieldValueDuplicate::nodes[3].externalAddress"}},
 		{"three nodes one name", func(s *ClusterSpec) { s.Nodes[2].Name, s.Nodes[3].Name = "s1", "s1" }, []string{
 			"FieldValueDuplicate::nodes[2].name", "FieldValueDuplicate::nodes[3].name"}},
+		{"unknown ingress implementation", func(s *ClusterSpec) { s.Ingress.Implementation = "haproxy" }, []string{"FieldValueNotSupported::ingress.implementation"}},
+		{"traefik on k3s 1.29", func(s *ClusterSpec) { s.Ingress.Implementation, s.K3s.Version = "traefik", "v1.29.15+k3s1" }, []string{"FieldValueForbidden::ingress.implementation"}},
+		{"traefik on the PSP path", func(s *ClusterSpec) { s.Ingress.Implementation, s.K3s.Version = "traefik", "v1.24.17+k3s1" }, []string{"FieldValueForbidden::ingress.implementation"}},
 	}
 	if len(cases) < 90 {
 		t.Fatalf("want at least 90 invalid configs, have %d", len(cases))
@@ -270,6 +273,34 @@ func TestDefaults_K3sVersionNewestUnlessProduction(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("prod stack without k3s.version accepted: %v", v.Err())
+	}
+}
+
+// Traefik is accepted where it runs, defaults its class names, and the
+// refusal names the key and both ways out.
+func TestValidate_IngressImplementation(t *testing.T) {
+	s := validSpec()
+	s.Ingress.Implementation = "traefik"
+	s.ApplyDefaults("test")
+	if v := s.Validate(); len(v.Errors) > 0 {
+		t.Fatalf("traefik on 1.34 rejected: %v", v.Err())
+	}
+	if s.Ingress.External.ClassName != "traefik" || s.Ingress.Internal.ClassName != "traefik-internal" {
+		t.Errorf("classes %s / %s", s.Ingress.External.ClassName, s.Ingress.Internal.ClassName)
+	}
+	d := validSpec()
+	d.ApplyDefaults("test")
+	if d.Ingress.Implementation != "ingress-nginx" || d.Ingress.External.ClassName != "nginx" {
+		t.Errorf("default %s / %s", d.Ingress.Implementation, d.Ingress.External.ClassName)
+	}
+	old := validSpec()
+	old.Ingress.Implementation, old.K3s.Version = "traefik", "v1.24.17+k3s1"
+	old.ApplyDefaults("test")
+	msg := old.Validate().Err().Error()
+	for _, want := range []string{"ingress.implementation", "podSecurity.mode psp", "use ingress-nginx", "k3s >= v1.30"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
 	}
 }
 

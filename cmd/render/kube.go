@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
-	"k3s-onprem/components/ingress"
 	"k3s-onprem/components/podsecurity"
+	"k3s-onprem/internal/namespaces"
 	"k3s-onprem/internal/plan"
 )
 
@@ -51,9 +52,11 @@ func writeKubeObjects(p *plan.Plan, out string) error {
 // letting in traffic from the ingress controllers' namespaces this stack
 // creates.
 func writeNewNamespaceTemplate(p *plan.Plan, out string) error {
+	// Any implementation's controller namespaces (ingress-nginx, traefik).
+	ingressNamespaces := namespaces.ByOwner("ingress")
 	var ingressNS []string
 	for _, r := range p.OfType("kubernetes:helm.sh/v3:Release") {
-		if ns := plan.Str(r.Inputs, "namespace"); strings.HasPrefix(plan.Str(r.Inputs, "chart"), ingress.KindIngressNginx) {
+		if ns := plan.Str(r.Inputs, "namespace"); slices.Contains(ingressNamespaces, ns) {
 			ingressNS = append(ingressNS, ns)
 		}
 	}

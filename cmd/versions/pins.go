@@ -87,6 +87,7 @@ func collect(root string) (pins, error) {
 	p.Charts = []chartPin{
 		{loadbalancer.ChartName, loadbalancer.ChartVersion, "MetalLB", ""},
 		{cur.Name, cur.Version, "ingress-nginx (k3s >= 1.25)", ""},
+		{ingress.TraefikChart().Name, ingress.TraefikChart().Version, "traefik (ingress.implementation traefik)", ""},
 		{falco.SidekickChart.Name, falco.SidekickChart.Version, "falcosidekick", ""},
 	}
 	if psp.Version != cur.Version {

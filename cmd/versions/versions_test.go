@@ -34,7 +34,7 @@ func TestPinsAgreeWithFactsAndGoldens(t *testing.T) {
 	}
 	all := strings.Join(whats, "\n")
 	for _, want := range []string{"k3s (stack dev)", "k3s (stack prod)", "k3s newest accepted minor", "Falco (default", "chart MetalLB",
-		"chart ingress-nginx", "chart falcosidekick", "chart falco (", "kube-apiserver (real-API tier, default run)", "kube-apiserver (real-API tier, newest run)", "etcd (real-API tier)"} {
+		"chart ingress-nginx", "chart traefik", "chart falcosidekick", "chart falco (", "kube-apiserver (real-API tier, default run)", "kube-apiserver (real-API tier, newest run)", "etcd (real-API tier)"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no report row for %q in\n%s", want, all)
 		}

@@ -81,6 +81,9 @@ func (n ingressNginx) values(c Controller, cfg Config) map[string]any {
 	}
 }
 
+// check: ingress-nginx has a chart for every minor the stacks accept.
+func (ingressNginx) check(Config) error { return nil }
+
 // namespace is the controller's declaration in the namespace registry.
 func (ingressNginx) namespace(c Controller) podsecurity.Namespace {
 	return namespaces.IngressNginx(c.Name)

@@ -4,10 +4,9 @@
 // with a fixed address when one is configured.
 //
 // What a controller is made of is behind the small implementation
-// interface below; ingress-nginx is the only implementation today (the
-// upstream project retired it in March 2026, see README.md), and a second
-// one (a Gateway API implementation, say) would sit beside it as another
-// entry in implementations.
+// interface below, with two entries: ingress-nginx (the blog's; retired
+// upstream in March 2026, see README.md) and Traefik, a Gateway API
+// implementation whose GatewayClass and Gateway gateway.go renders.
 package ingress
 
 import (
@@ -16,10 +15,14 @@ import (
 
 	"k3s-onprem/components/podsecurity"
 	"k3s-onprem/internal/chartsource"
+	"k3s-onprem/internal/namespaces"
 )
 
-// Controller kinds.
-const KindIngressNginx = "ingress-nginx"
+// Controller kinds (stack key ingress.implementation).
+const (
+	KindIngressNginx = namespaces.IngressKindNginx
+	KindTraefik      = namespaces.IngressKindTraefik
+)
 
 // MetalLB Service annotations under the current metallb.io/ prefix: the
 // controllers of MetalLB 0.15.2 and 0.16.0 (controller/service.go) read
@@ -65,8 +68,22 @@ func (c Chart) Pinned() chartsource.Pinned {
 	return chartsource.Pinned{Name: c.Name, Version: c.Version, Repo: c.Repo}
 }
 
-// ChartFor is the chart the controllers install on a Kubernetes minor.
+// ChartFor is the chart the ingress-nginx controllers install on a
+// Kubernetes minor.
 func ChartFor(kubeMinor int) Chart { return ingressNginx{}.chart(kubeMinor) }
+
+// TraefikChart is the chart the Traefik controllers install.
+func TraefikChart() Chart { return traefikChart }
+
+// Kinds are the implementations, sorted.
+func Kinds() []string {
+	out := make([]string, 0, len(implementations))
+	for k := range implementations {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Release is everything the component installs for one controller.
 type Release struct {
@@ -75,6 +92,9 @@ type Release struct {
 	Name       string
 	Chart      Chart
 	Values     map[string]any
+	// SkipCRDs leaves out the chart's own CRDs: Traefik's (traefik.io,
+	// hub.traefik.io) serve only the providers this program turns off.
+	SkipCRDs bool
 }
 
 // implementation is what one controller kind must provide; all of it is
@@ -85,10 +105,13 @@ type implementation interface {
 	release(c Controller) string
 	values(c Controller, cfg Config) map[string]any
 	namespace(c Controller) podsecurity.Namespace
+	// check refuses a cluster the implementation cannot run on.
+	check(cfg Config) error
 }
 
 var implementations = map[string]implementation{
 	KindIngressNginx: ingressNginx{},
+	KindTraefik:      traefik{},
 }
 
 func impl(c Controller) (implementation, error) {
@@ -120,9 +143,12 @@ func Releases(cfg Config) ([]Release, error) {
 		case classes[c.ClassName] || names[c.Name]:
 			return nil, fmt.Errorf("ingress %s: name or class %s used twice", c.Name, c.ClassName)
 		}
+		if err := i.check(cfg); err != nil {
+			return nil, fmt.Errorf("ingress %s: %w", c.Name, err)
+		}
 		classes[c.ClassName], names[c.Name] = true, true
 		rel := i.release(c)
-		out = append(out, Release{Controller: c, Namespace: rel, Name: rel, Chart: i.chart(cfg.KubeMinor), Values: i.values(c, cfg)})
+		out = append(out, Release{Controller: c, Namespace: rel, Name: rel, Chart: i.chart(cfg.KubeMinor), Values: i.values(c, cfg), SkipCRDs: c.Kind == KindTraefik})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out, nil

@@ -82,7 +82,7 @@ func TestReleases_ChartPinnedByVersion(t *testing.T) {
 
 func TestReleases_Rejects(t *testing.T) {
 	for name, c := range map[string]Controller{
-		"unknown kind": {Name: "x", Kind: "traefik", ClassName: "x", Pool: "p", Replicas: 1},
+		"unknown kind": {Name: "x", Kind: "haproxy", ClassName: "x", Pool: "p", Replicas: 1},
 		"no pool":      {Name: "x", ClassName: "x", Replicas: 1},
 		"no replicas":  {Name: "x", ClassName: "x", Pool: "p"},
 	} {

@@ -15,6 +15,14 @@ const (
 	// IngressNginxName is the external controller's namespace and release
 	// (the chart's own naming); others are IngressNginxName-<controller>.
 	IngressNginxName = "ingress-nginx"
+	// TraefikName is the external Traefik controller's namespace and
+	// release; others are TraefikName-<controller>.
+	TraefikName = "traefik"
+	// Traefik's container ports (the chart's entrypoints): the Service
+	// maps 80/443 to them, so the pod binds without privilege.
+	TraefikWebPort       = 8000
+	TraefikWebsecurePort = 8443
+	TraefikMetricsPort   = 9100
 
 	FalcoName = "falco"
 	// FalcoSensorsName holds the daemonset-mode sensors: they need
@@ -44,6 +52,12 @@ const (
 const (
 	ControllerExternal = "external"
 	ControllerInternal = "internal"
+)
+
+// Ingress implementations (stack key ingress.implementation).
+const (
+	IngressKindNginx   = "ingress-nginx"
+	IngressKindTraefik = "traefik"
 )
 
 // Systems are the namespaces Kubernetes and k3s create themselves.
@@ -135,6 +149,42 @@ func IngressNginx(controller string) Namespace {
 	}
 }
 
+// TraefikNamespace is the namespace (and Helm release) of the Traefik
+// controller named controller.
+func TraefikNamespace(controller string) string {
+	if controller == ControllerExternal {
+		return TraefikName
+	}
+	return TraefikName + "-" + controller
+}
+
+// TraefikPods are the labels the Traefik chart selects its pods by
+// (templates/_helpers.tpl traefik.labelselector: the instance is
+// <release>-<namespace>).
+func TraefikPods(controller string) map[string]string {
+	rel := TraefikNamespace(controller)
+	return map[string]string{"app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": rel + "-" + rel}
+}
+
+// Traefik is one Traefik controller's namespace: one Deployment that
+// watches the Gateway API and proxies, so one workload.
+func Traefik(controller string) Namespace {
+	return Namespace{
+		Name:    TraefikNamespace(controller),
+		Owner:   "ingress",
+		Enforce: Restricted,
+		Workloads: []Workload{{
+			Name:      "controller",
+			Selector:  TraefikPods(controller),
+			Public:    []Port{{Port: TraefikWebPort}, {Port: TraefikWebsecurePort}},
+			Metrics:   []Port{{Port: TraefikMetricsPort}},
+			APIServer: true,
+			AllPods:   true,
+			Why:       "clients on 8000/8443 (the Service's 80/443) from anywhere; proxies to backends in every namespace; watches Gateways, routes and Services through the API; metrics on 9100",
+		}},
+	}
+}
+
 // Pod labels the Falco charts set (name = chart, instance = release); the
 // NetworkPolicies and the fixed Services select on them.
 func SidekickPods() map[string]string {
@@ -201,18 +251,22 @@ func Responder() Namespace {
 // Selection is which optional components a stack deploys.
 type Selection struct {
 	LoadBalancer bool
-	// IngressControllers names the enabled ingress-nginx controllers.
+	// IngressControllers names the enabled ingress controllers.
 	IngressControllers []string
-	Falco              bool
-	FalcoDaemonSet     bool
-	Responder          bool
+	// IngressKinds are the implementations they run (IngressKind*): one
+	// per stack; Every has all of them.
+	IngressKinds   []string
+	Falco          bool
+	FalcoDaemonSet bool
+	Responder      bool
 }
 
 // Every selects every component in every mode: every namespace the program
 // may create in some stack.
 var Every = Selection{
 	LoadBalancer: true, IngressControllers: []string{ControllerExternal, ControllerInternal},
-	Falco: true, FalcoDaemonSet: true, Responder: true,
+	IngressKinds: []string{IngressKindNginx, IngressKindTraefik},
+	Falco:        true, FalcoDaemonSet: true, Responder: true,
 }
 
 // registry is every namespace the program creates, each with the stacks
@@ -222,14 +276,29 @@ var registry = []func(Selection) []Namespace{
 	func(s Selection) []Namespace { return when(s.LoadBalancer, MetalLB) },
 	func(s Selection) []Namespace {
 		var out []Namespace
-		for _, c := range s.IngressControllers {
-			out = append(out, IngressNginx(c))
+		kinds := s.IngressKinds
+		if len(kinds) == 0 {
+			kinds = []string{IngressKindNginx}
+		}
+		for _, kind := range kinds {
+			for _, c := range s.IngressControllers {
+				if ns, ok := ingressNamespaces[kind]; ok {
+					out = append(out, ns(c))
+				}
+			}
 		}
 		return out
 	},
 	func(s Selection) []Namespace { return when(s.Responder, Responder) },
 	func(s Selection) []Namespace { return when(s.Falco, Falco) },
 	func(s Selection) []Namespace { return when(s.Falco && s.FalcoDaemonSet, FalcoSensors) },
+}
+
+// ingressNamespaces declares a controller's namespace per implementation;
+// the stack validation accepts exactly these kinds.
+var ingressNamespaces = map[string]func(controller string) Namespace{
+	IngressKindNginx:   IngressNginx,
+	IngressKindTraefik: Traefik,
 }
 
 func when(on bool, ns func() Namespace) []Namespace {

@@ -15,6 +15,32 @@ var selections = map[string]Selection{
 	"responder, no lb":   {Responder: true, IngressControllers: []string{ControllerExternal}},
 	"daemonset w/o lb":   {Falco: true, FalcoDaemonSet: true, Responder: true},
 	"load balancer only": {LoadBalancer: true},
+	"traefik":            {LoadBalancer: true, IngressControllers: []string{ControllerExternal, ControllerInternal}, IngressKinds: []string{IngressKindTraefik}},
+}
+
+// Each implementation declares one namespace per controller, none shared
+// with another implementation's, so switching a stack's implementation
+// never leaves one controller in the other's namespace.
+func TestRegistry_IngressNamespacesPerKind(t *testing.T) {
+	want := map[string][]string{
+		IngressKindNginx:   {"ingress-nginx", "ingress-nginx-internal"},
+		IngressKindTraefik: {"traefik", "traefik-internal"},
+	}
+	for _, kind := range Every.IngressKinds {
+		var got []string
+		for _, ns := range For(Selection{IngressControllers: Every.IngressControllers, IngressKinds: []string{kind}}) {
+			got = append(got, ns.Name)
+			if ns.Owner != "ingress" || ns.Enforce != Restricted || len(ns.Workloads) == 0 {
+				t.Errorf("%s: %+v", ns.Name, ns)
+			}
+		}
+		if !slices.Equal(got, want[kind]) {
+			t.Errorf("%s: namespaces %v, want %v", kind, got, want[kind])
+		}
+	}
+	if len(ingressNamespaces) != len(Every.IngressKinds) {
+		t.Errorf("Every selects %v, the registry declares %d kinds", Every.IngressKinds, len(ingressNamespaces))
+	}
 }
 
 func TestRegistry_DeclarationsAreValidAndUnique(t *testing.T) {

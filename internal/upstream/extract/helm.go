@@ -176,12 +176,12 @@ func templateRefs(t string, out map[string]string) {
 		}
 	}
 	for _, m := range toYAMLRef.FindAllStringSubmatch(t, -1) {
-		markObject(strings.TrimPrefix(m[1], "."), out)
+		MarkObject(strings.TrimPrefix(m[1], "."), out)
 	}
 	for _, loc := range withValues.FindAllStringSubmatchIndex(t, -1) {
 		path := strings.TrimPrefix(t[loc[2]:loc[3]], ".")
 		if withBlockToYAMLDot(t[loc[1]:]) {
-			markObject(path, out)
+			MarkObject(path, out)
 		}
 	}
 }
@@ -219,9 +219,9 @@ func withBlockToYAMLDot(rest string) bool {
 	return false
 }
 
-// markObject makes path a free-form object and drops the example keys
+// MarkObject makes path a free-form object and drops the example keys
 // below it.
-func markObject(path string, out map[string]string) {
+func MarkObject(path string, out map[string]string) {
 	out[path] = ValueObject
 	for k := range out {
 		if strings.HasPrefix(k, path+".") {

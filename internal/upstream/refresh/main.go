@@ -182,6 +182,7 @@ func refreshHelm(args []string) error {
 	tag := fs.String("tag", "", "upstream tag of the chart release")
 	readFrom := fs.String("read-from", "", "where the files came from when not a checkout of -repo")
 	note := fs.String("note", "", "anything a reader must know")
+	freeForm := fs.String("free-form", "", "comma-separated value paths the templates render as YAML through a define the extractor cannot follow (say why in -note)")
 	out := fs.String("out", "", "fact file to write")
 	_ = fs.Parse(args)
 	if (*gitDir == "") == (*dir == "") || *repo == "" || *chartDir == "" || *chart == "" || *version == "" || *tag == "" || *out == "" {
@@ -222,6 +223,15 @@ func refreshHelm(args []string) error {
 	values, err := extract.HelmValues(files)
 	if err != nil {
 		return err
+	}
+	for _, p := range strings.Split(*freeForm, ",") {
+		if p == "" {
+			continue
+		}
+		if _, ok := values[p]; !ok {
+			return fmt.Errorf("-free-form %s: the chart has no such value", p)
+		}
+		extract.MarkObject(p, values)
 	}
 	facts := upstream.HelmFacts{
 		Chart: *chart, Version: *version,
