@@ -6,6 +6,8 @@ import (
 
 	"k3s-onprem/components/k3s"
 	"k3s-onprem/components/vip"
+	"k3s-onprem/internal/hoststep"
+	"k3s-onprem/internal/plan"
 )
 
 // kubeVIPProd is the prod stack with vip.implementation: kube-vip.
@@ -65,6 +67,21 @@ func TestGraph_KubeVIP(t *testing.T) {
 				t.Errorf("%s does not wait for %s", vg.Name, kv.Name)
 			}
 		}
+	}
+	// Its run.sh defines every variable it reads (set -u).
+	scripts := 0
+	for _, r := range p.OfType("command:remote:CopyToRemote") {
+		path, content, err := plan.CopiedFile(r)
+		if err != nil || !strings.HasSuffix(path, "/"+vip.KubeVIPStepName+"/run.sh") {
+			continue
+		}
+		scripts++
+		if unset := hoststep.UnsetVariables(string(content)); len(unset) > 0 {
+			t.Errorf("%s reads %v, which it never defines", r.Name, unset)
+		}
+	}
+	if scripts != len(servers) {
+		t.Errorf("%d kube-vip scripts, want %d", scripts, len(servers))
 	}
 	// The default stack keeps keepalived and VRRP.
 	def := planStack(t, "prod", nil)
