@@ -1,8 +1,11 @@
 package stacks
 
 import (
+	"cmp"
+
 	"k3s-onprem/components/ingress"
 	"k3s-onprem/components/responder"
+	"k3s-onprem/components/vip"
 	"k3s-onprem/policy/policies"
 )
 
@@ -92,6 +95,18 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 	}
 	if s.K3s.ReleaseURL == "" {
 		s.K3s.ReleaseURL = DefaultReleaseURL
+	}
+	if s.VIP.Implementation == "" {
+		s.VIP.Implementation = vip.ImplKeepalived
+	}
+	if s.VIP.Implementation == vip.ImplKubeVIP {
+		if s.VIP.KubeVIP == nil {
+			s.VIP.KubeVIP = &KubeVIPSpec{}
+		}
+		k := s.VIP.KubeVIP
+		k.LeaseDuration = cmp.Or(k.LeaseDuration, vip.DefaultLease.Duration)
+		k.RenewDeadline = cmp.Or(k.RenewDeadline, vip.DefaultLease.RenewDeadline)
+		k.RetryPeriod = cmp.Or(k.RetryPeriod, vip.DefaultLease.RetryPeriod)
 	}
 	if s.VIP.VirtualRouterID == 0 {
 		s.VIP.VirtualRouterID = DefaultVirtualRouterID

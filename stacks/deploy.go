@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"k3s-onprem/components/host"
+	"k3s-onprem/components/vip"
 )
 
 // Run is the program: load and validate the config (nothing is registered
@@ -106,6 +107,7 @@ func hostSteps(n Node, spec *ClusterSpec) host.StepsInput {
 		ServiceCIDR:       spec.Network.ServiceCIDR,
 		PublicPorts:       spec.Network.PublicPorts,
 		APIOnPublic:       spec.Network.APIOnPublic,
+		NoVRRP:            spec.VIP.Implementation == vip.ImplKubeVIP,
 	}
 	if n.TwoNetwork() {
 		fw.ExternalInterface = n.ExternalInterface

@@ -38,11 +38,12 @@ func (k *K3sCluster) DeletedWith() pulumi.Resource {
 // each further server joins it after the previous one passed its health
 // gate, and agents join through the VIP after the last server's gate and
 // the VIP answer. The admin kubeconfig (server URL = VIP) becomes a secret
-// output and the kubernetes.Provider of every later phase.
+// output and the kubernetes.Provider of every later phase. v is keepalived,
+// placed before k3s; nil means kube-vip, placed here after the servers.
 func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) (*K3sCluster, error) {
 	servers := spec.Servers()
-	if len(servers) == 0 || v == nil {
-		return nil, fmt.Errorf("needs at least one server and the VIP")
+	if len(servers) == 0 || (v == nil) != (spec.VIP.Implementation == vip.ImplKubeVIP) {
+		return nil, fmt.Errorf("needs at least one server and, with keepalived, the VIP")
 	}
 	k := &K3sCluster{}
 	token, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-token", &random.RandomPasswordArgs{
@@ -58,6 +59,7 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 		return nil, err
 	}
 	var gate pulumi.Resource
+	var gates []pulumi.Resource
 	for i, n := range servers {
 		h := hosts[n.Name]
 		after := []pulumi.Resource{h.Ready}
@@ -77,6 +79,12 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 		}
 		k.Servers = append(k.Servers, s)
 		gate = s.Gate
+		gates = append(gates, s.Gate)
+	}
+	if v == nil {
+		if v, err = deployKubeVIP(ctx, spec, hosts, gates); err != nil {
+			return nil, err
+		}
 	}
 	vipReady := append([]pulumi.Resource{gate}, v.Ready...)
 	for _, n := range spec.Agents() {

@@ -146,14 +146,29 @@ type Airgap struct {
 	ImagesSHA256 string `json:"imagesSha256,omitempty"`
 }
 
-// VIP is the keepalived virtual IP in front of the API servers.
+// VIP is the virtual IP in front of the API servers, held by keepalived
+// (VRRP, before k3s) or kube-vip (a static pod, leader election on a
+// Lease through the local API server).
 type VIP struct {
 	Address string `json:"address"`
+	// Implementation is "keepalived" (default) or "kube-vip".
+	Implementation string `json:"implementation,omitempty"`
+	// KubeVIP tunes kube-vip's leader election (kube-vip only).
+	KubeVIP *KubeVIPSpec `json:"kubeVip,omitempty"`
 	// Interface defaults to the servers' internal interface.
 	Interface       string `json:"interface,omitempty"`
 	VirtualRouterID int    `json:"virtualRouterId,omitempty"`
 	// Unicast lists the peers explicitly (for networks without multicast).
 	Unicast bool `json:"unicast,omitempty"`
+}
+
+// KubeVIPSpec is kube-vip's lease timing in seconds; zero takes kube-vip's
+// default (15/10/2). A crashed holder is replaced after at most
+// leaseDuration + 1.2 x retryPeriod.
+type KubeVIPSpec struct {
+	LeaseDuration int `json:"leaseDuration,omitempty"`
+	RenewDeadline int `json:"renewDeadline,omitempty"`
+	RetryPeriod   int `json:"retryPeriod,omitempty"`
 }
 
 // LoadBalancer configures MetalLB.

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"k3s-onprem/components/vip"
 	"k3s-onprem/internal/grammar"
 )
 
@@ -99,6 +100,43 @@ func validateVIP(s *ClusterSpec, p *field.Path) field.ErrorList {
 	}
 	if s.VIP.VirtualRouterID < 1 || s.VIP.VirtualRouterID > 255 {
 		errs = append(errs, field.Invalid(p.Child("virtualRouterId"), s.VIP.VirtualRouterID, "must be 1-255 and unique on the network segment"))
+	}
+	return append(errs, validateVIPImplementation(s, p)...)
+}
+
+// validateVIPImplementation checks the keepalived/kube-vip choice and the
+// settings that belong to only one of them.
+func validateVIPImplementation(s *ClusterSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch s.VIP.Implementation {
+	case vip.ImplKeepalived:
+		if s.VIP.KubeVIP != nil {
+			errs = append(errs, field.Invalid(p.Child("kubeVip"), "set", "applies only to vip.implementation kube-vip; remove it or set vip.implementation: kube-vip"))
+		}
+	case vip.ImplKubeVIP:
+		if s.VIP.Unicast {
+			errs = append(errs, field.Invalid(p.Child("unicast"), true, "is a keepalived (VRRP) setting; kube-vip elects its leader through the API server: remove it"))
+		}
+		if s.K3s.Airgap != nil {
+			errs = append(errs, field.Invalid(p.Child("implementation"), vip.ImplKubeVIP, "with k3s.airgap: the image "+vip.KubeVIPImage+" is not in k3s's airgap images and cannot be pulled; use vip.implementation: keepalived or import the image into every server's agent/images first"))
+		}
+		if k := s.VIP.KubeVIP; k != nil {
+			lp := p.Child("kubeVip")
+			for _, f := range []struct {
+				key string
+				v   int
+			}{{"leaseDuration", k.LeaseDuration}, {"renewDeadline", k.RenewDeadline}, {"retryPeriod", k.RetryPeriod}} {
+				if f.v < 1 || f.v > 300 {
+					errs = append(errs, field.Invalid(lp.Child(f.key), f.v, "must be 1-300 seconds"))
+				}
+			}
+			l := vip.Lease{Duration: k.LeaseDuration, RenewDeadline: k.RenewDeadline, RetryPeriod: k.RetryPeriod}
+			for _, msg := range l.Check() {
+				errs = append(errs, field.Invalid(lp, fmt.Sprintf("%d/%d/%d", k.LeaseDuration, k.RenewDeadline, k.RetryPeriod), msg+" (leaseDuration/renewDeadline/retryPeriod; kube-vip exits otherwise)"))
+			}
+		}
+	default:
+		errs = append(errs, field.NotSupported(p.Child("implementation"), s.VIP.Implementation, []string{vip.ImplKeepalived, vip.ImplKubeVIP}))
 	}
 	return errs
 }

@@ -124,6 +124,19 @@ func TestValidate_RejectsInvalidConfigs(t *testing.T) {
 		{"bad interface name", func(s *ClusterSpec) { s.Nodes[0].InternalInterface = "eth0/1" }, []string{"FieldValueInvalid::nodes[0].internalInterface"}},
 		{"unsupported arch", func(s *ClusterSpec) { s.Nodes[0].Arch = "riscv64" }, []string{"FieldValueNotSupported::nodes[0].arch"}},
 		{"virtual router id out of range", func(s *ClusterSpec) { s.VIP.VirtualRouterID = 300 }, []string{"FieldValueInvalid::vip.virtualRouterId"}},
+		{"unknown VIP implementation", func(s *ClusterSpec) { s.VIP.Implementation = "metallb" }, []string{"FieldValueNotSupported::vip.implementation"}},
+		{"kube-vip settings with keepalived", func(s *ClusterSpec) { s.VIP.KubeVIP = &KubeVIPSpec{LeaseDuration: 15} }, []string{"FieldValueInvalid::vip.kubeVip"}},
+		{"VRRP unicast with kube-vip", func(s *ClusterSpec) { s.VIP.Implementation, s.VIP.Unicast = "kube-vip", true }, []string{"FieldValueInvalid::vip.unicast"}},
+		{"kube-vip lease timings client-go rejects, all at once", func(s *ClusterSpec) {
+			s.VIP.Implementation, s.VIP.KubeVIP = "kube-vip", &KubeVIPSpec{LeaseDuration: 10, RenewDeadline: 10, RetryPeriod: 9}
+		}, []string{"FieldValueInvalid::vip.kubeVip", "FieldValueInvalid::vip.kubeVip"}},
+		{"kube-vip lease timing out of range", func(s *ClusterSpec) {
+			s.VIP.Implementation, s.VIP.KubeVIP = "kube-vip", &KubeVIPSpec{LeaseDuration: 900, RenewDeadline: 10, RetryPeriod: 2}
+		}, []string{"FieldValueInvalid::vip.kubeVip.leaseDuration"}},
+		{"kube-vip with an air-gapped k3s", func(s *ClusterSpec) {
+			s.VIP.Implementation = "kube-vip"
+			s.K3s.Airgap = &Airgap{BinaryPath: "/tmp/k3s", BinarySHA256: strings.Repeat("a", 64)}
+		}, []string{"FieldValueInvalid::vip.implementation"}},
 		{"ingress on unknown pool", func(s *ClusterSpec) { s.Ingress.Internal.Pool = "dmz" }, []string{"FieldValueNotFound::ingress.internal.pool"}},
 		{"ingress IP outside its pool", func(s *ClusterSpec) { s.Ingress.External.LoadBalancerIP = "192.168.1.50" }, []string{"FieldValueInvalid::ingress.external.loadBalancerIp"}},
 		{"airgap without checksum", func(s *ClusterSpec) { s.K3s.Airgap = &Airgap{BinaryPath: "/tmp/k3s"} }, []string{"FieldValueInvalid::k3s.airgap.binarySha256"}},

@@ -43,6 +43,9 @@ type FirewallInput struct {
 	ServiceCIDR       string
 	PublicPorts       []int
 	APIOnPublic       bool
+	// NoVRRP leaves VRRP out of a server's internal zone: kube-vip holds
+	// the VIP (ARP only, no VRRP, no port of its own).
+	NoVRRP bool
 }
 
 // clusterPorts is the blog's internal-zone matrix for every node.
@@ -76,7 +79,7 @@ func RenderZones(in FirewallInput) (internal, public []byte, err error) {
 		Ports:       ports,
 		Masquerade:  true,
 		SourceCIDRs: []string{in.ClusterCIDR, in.ServiceCIDR},
-		AcceptVRRP:  in.Server,
+		AcceptVRRP:  in.Server && !in.NoVRRP,
 	}
 	pz := Zone{
 		Name:        "public",

@@ -8,10 +8,12 @@ import (
 	"k3s-onprem/internal/hoststep"
 )
 
-// Member is where one server of Config.Servers runs its keepalived step.
+// Member is where one server of Config.Servers runs its VIP step.
 type Member struct {
 	Target hoststep.Target
-	// After is what the keepalived step waits for (the host's last step).
+	// After is what the VIP step waits for: the host's last step for
+	// keepalived, the server's k3s health gate for kube-vip (it elects
+	// through the local API server).
 	After []pulumi.Resource
 }
 
@@ -22,21 +24,22 @@ type Args struct {
 	// Members are the servers' hosts, in the order of Config.Servers.
 	Members []Member
 	// AuthPass is the VRRP password (secret, at most 8 characters); it
-	// reaches the hosts only on the step's stdin.
+	// reaches the hosts only on the keepalived step's stdin. kube-vip has
+	// none.
 	AuthPass pulumi.StringInput
 }
 
-// VIP is keepalived on every server.
+// VIP is keepalived or kube-vip on every server.
 type VIP struct {
 	pulumi.ResourceState
 
 	// Address is the VIP.
 	Address pulumi.StringOutput `pulumi:"address"`
-	// Ready are the keepalived steps; depend on them before using the VIP.
+	// Ready are the VIP steps; depend on them before using the VIP.
 	Ready []pulumi.Resource
 }
 
-// NewVIP registers one keepalived step per server.
+// NewVIP registers one VIP step per server.
 func NewVIP(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*VIP, error) {
 	c := args.Config
 	if len(args.Members) != len(c.Servers) {
@@ -48,7 +51,12 @@ func NewVIP(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 		}
 	}
 	v := &VIP{}
+	impl := c.Implementation
+	if impl == "" {
+		impl = ImplKeepalived
+	}
 	inputs := pulumi.Map{
+		"implementation":  pulumi.String(impl),
 		"address":         pulumi.String(c.Address),
 		"interface":       pulumi.String(c.Interface),
 		"virtualRouterId": pulumi.Int(c.VirtualRouterID),
@@ -66,7 +74,13 @@ func NewVIP(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 		perServer[i] = steps
 	}
 	// The password reaches the servers only on stdin.
-	options := func(hoststep.Step) (hoststep.Options, error) {
+	options := func(s hoststep.Step) (hoststep.Options, error) {
+		if s.Name != StepName {
+			return hoststep.Options{}, nil
+		}
+		if args.AuthPass == nil {
+			return hoststep.Options{}, fmt.Errorf("vip %s: keepalived needs the VRRP password", name)
+		}
 		return hoststep.Options{Stdin: pulumi.ToSecret(pulumi.Sprintf("%s\n", args.AuthPass)).(pulumi.StringOutput)}, nil
 	}
 	for i, m := range args.Members {

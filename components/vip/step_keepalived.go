@@ -16,6 +16,12 @@ const StepName = "keepalived"
 var keepalivedStep = hoststep.Def[StepsInput]{
 	Name:  StepName,
 	Roles: []string{hoststep.RoleServer},
+	Skip: func(in StepsInput) string {
+		if in.Config.KubeVIP() {
+			return "vip.implementation is kube-vip"
+		}
+		return ""
+	},
 	Build: buildKeepalived,
 }
 

@@ -9,6 +9,9 @@ import (
 //go:embed scripts/keepalived.sh
 var keepalivedScript string
 
+//go:embed scripts/kube-vip.sh
+var kubeVIPScript string
+
 // Server is one server that may hold the VIP.
 type Server struct {
 	// Node names the server (keepalived's router_id).
@@ -20,6 +23,10 @@ type Server struct {
 // Config is the VIP configuration: no Pulumi types, so steps render
 // offline exactly as deployed.
 type Config struct {
+	// Implementation is ImplKeepalived (also when empty) or ImplKubeVIP.
+	Implementation string
+	// Lease is kube-vip's leader election timing (kube-vip only).
+	Lease Lease
 	// Address is the VIP; InternalCIDR gives its prefix length.
 	Address      string
 	InternalCIDR string
@@ -42,7 +49,10 @@ type StepsInput struct {
 }
 
 // stepOrder is a server's VIP steps (one step_<name>.go each).
-var stepOrder = []hoststep.Def[StepsInput]{keepalivedStep}
+var stepOrder = []hoststep.Def[StepsInput]{keepalivedStep, kubeVIPStep}
+
+// KubeVIP reports whether c selects kube-vip.
+func (c Config) KubeVIP() bool { return c.Implementation == ImplKubeVIP }
 
 // HostSteps returns one server's VIP steps. It is pure, so the renderer,
 // the mocks tests and the lab runner see the same steps.

@@ -97,17 +97,22 @@ func workloadRule(s stackRule, check workloadCheck) stackRule {
 	s.check = func(c *stackCheck) {
 		levels := c.namespaceLevels()
 		for _, r := range c.resources {
-			w, ok := asWorkload(r)
-			if !ok || w.namespace.Unknown() {
-				continue
+			ws := hostFileWorkloads(r)
+			if w, ok := asWorkload(r); ok {
+				ws = append(ws, w)
 			}
-			ns, _ := w.namespace.Str()
-			level := levels.of(ns)
-			if level == psaPrivileged || level == "" {
-				continue
-			}
-			for _, p := range check(w, level) {
-				c.report(r.URN, "%s (namespace %s enforces %s), %s", p, ns, level, exemptAdvice)
+			for _, w := range ws {
+				if w.namespace.Unknown() {
+					continue
+				}
+				ns, _ := w.namespace.Str()
+				level := levels.of(ns)
+				if level == psaPrivileged || level == "" {
+					continue
+				}
+				for _, p := range check(w, level) {
+					c.report(r.URN, "%s (namespace %s enforces %s), %s", p, ns, level, exemptAdvice)
+				}
 			}
 		}
 	}

@@ -11,8 +11,20 @@ if [ "$ACTION" = delete ]; then
 		mark_changed
 	fi
 	[ -e "$RESTORE_DIR/unit-keepalived" ] || ! systemctl is-enabled --quiet keepalived 2>/dev/null || systemctl disable keepalived >/dev/null 2>&1
+	# The package goes too when this step installed it (switching to
+	# kube-vip leaves no keepalived behind).
+	installed=0
+	[ -e "$RESTORE_DIR/package-installed" ] && installed=1
 	restore_file "$CONF"
 	remove_staged
+	if [ "$installed" = 1 ] && command -v keepalived >/dev/null 2>&1; then
+		case "$family" in
+		debian) DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq keepalived >/dev/null ;;
+		rhel) dnf remove -y -q keepalived ;;
+		esac
+		log "removed keepalived"
+		mark_changed
+	fi
 	finish
 	exit 0
 fi
@@ -28,6 +40,8 @@ if ! command -v keepalived >/dev/null 2>&1; then
 	*) log "error: unsupported OS ($family)"; exit 1 ;;
 	esac
 	log "installed keepalived"
+	install -d -m 0700 "$RESTORE_DIR"
+	: >"$RESTORE_DIR/package-installed"
 	mark_changed
 fi
 install_staged
