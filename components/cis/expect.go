@@ -310,6 +310,8 @@ var programChoices = map[string]string{
 	"--enable-admission-plugins DenyServiceExternalIPs": "not enabled by the program; an operator who uses no Service externalIPs can add it (kube-apiserver-arg)",
 	"--request-timeout": "CIS makes it conditional (only if needed); the API server's 60 s default is kept; components/k3s/README.md",
 	"--pod-max-pids":    "a per-pod PID limit has to fit the workloads; left to the operator (kubelet-arg)",
+	"--event-qps":       "the kubelet's default event rate limit is kept; this benchmark version wants 0 (unlimited), later ones accept the default",
+	"--enable-admission-plugins EventRateLimit": "EventRateLimit needs the admission config file the program renders from k3s 1.25 (Pod Security Admission) on",
 }
 
 func choice(t Test) string {
