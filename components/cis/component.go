@@ -10,6 +10,7 @@ package cis
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -78,16 +79,27 @@ func NewCIS(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 		}
 		node := n.Target.Node
 		summary := cmd.Stdout.ApplyT(func(out string) (any, error) {
-			r, err := ParseReport([]byte(out))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", node, err)
-			}
-			return plain(Summarize(node, bench, r, expected))
+			return SummaryOutput(node, bench, out, expected)
 		})
 		summaries = append(summaries, pulumi.Unsecret(summary))
 	}
 	c.Summaries = summaries.ToArrayOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"benchmark": pulumi.String(c.Benchmark)})
+}
+
+// SummaryOutput is the stack output for one node from its step's stdout:
+// the Summary as plain data. An empty stdout (a command that has not run:
+// mocks; a real run always prints the report or fails) gives a summary
+// with report "missing"; a stdout without a readable report is an error.
+func SummaryOutput(node, bench, stdout string, expected []Expectation) (any, error) {
+	if strings.TrimSpace(stdout) == "" {
+		return map[string]any{"node": node, "benchmark": bench, "report": "missing"}, nil
+	}
+	r, err := ParseReport([]byte(stdout))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", node, err)
+	}
+	return plain(Summarize(node, bench, r, expected))
 }
 
 // plain turns a summary into the generic data a stack output carries.

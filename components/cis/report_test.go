@@ -98,3 +98,23 @@ func TestParseReport_FramedAndBroken(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryOutput(t *testing.T) {
+	bench, es := expectFor(t, "v1.34.4+k3s1", k3s.RoleServer)
+	v, err := SummaryOutput("server-1", bench, "", es)
+	if err != nil || v.(map[string]any)["report"] != "missing" {
+		t.Errorf("empty stdout: %v, %v", v, err)
+	}
+	if _, err := SummaryOutput("server-1", bench, "kube-bench: error\nchanged\n", es); err == nil {
+		t.Error("a stdout without a report is accepted")
+	}
+	framed := ReportBegin + "\n" + string(syntheticReport(t)) + "\n" + ReportEnd + "\nchanged\n"
+	v, err = SummaryOutput("server-1", bench, framed, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := v.(map[string]any)
+	if m["fail"] != float64(4) || len(m["unexpected"].([]any)) != 1 {
+		t.Errorf("summary = %v", m)
+	}
+}
