@@ -345,11 +345,16 @@ func testItem(t Test, v string, present bool) bool {
 	if t.Op == "" {
 		return true
 	}
+	// eq and noteq compare booleans case-insensitively, anything else exactly.
+	equal := v == t.Value
+	if l := strings.ToLower(v); l == "true" || l == "false" {
+		equal = l == t.Value
+	}
 	switch t.Op {
 	case "eq":
-		return strings.EqualFold(v, t.Value)
+		return equal
 	case "noteq":
-		return !strings.EqualFold(v, t.Value)
+		return !equal
 	case "noteqx":
 		return v != t.Value
 	case "has":
