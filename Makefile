@@ -9,7 +9,7 @@ ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo $(shell $(GO) en
 ACTIONLINT_VERSION = v1.7.12
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/tests/')
 
-.PHONY: all test test-psp test-realapi-newest unit fuzz engine real lint render policy preview up bench tools real-prereqs check-pulumi clean versions
+.PHONY: all test test-psp test-realapi-newest unit fuzz engine real lint render policy preview up bench tools real-prereqs check-pulumi clean versions cis-report
 
 all: lint test
 
@@ -123,6 +123,12 @@ preview: check-pulumi policy
 ## up: pulumi up of STACK with the policy pack gating it.
 up: check-pulumi policy
 	pulumi up --stack $(STACK) $(POLICY_FLAGS)
+
+## cis-report: write out/STACK/cis-report.{json,tsv} from the stack output
+## `cis` (each node's kube-bench summary after `make up` with
+## cis.kubeBench.enabled); fails when a check expected to pass did not.
+cis-report: check-pulumi
+	pulumi stack output --stack $(STACK) --json cis | $(GO) run ./cmd/cisreport -stack $(STACK)
 
 clean:
 	rm -rf out bin

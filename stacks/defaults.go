@@ -140,6 +140,7 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 	if s.PodSecurity.Enforce == "" {
 		s.PodSecurity.Enforce = "restricted"
 	}
+	s.CIS.KubeBench.applyDefaults()
 	if s.Falco.Enabled == nil {
 		s.Falco.Enabled = boolPtr(true)
 	}

@@ -29,11 +29,12 @@ const (
 	PhaseCluster   = "cluster"
 	PhaseResponder = "responder"
 	PhaseFalco     = "falco"
+	PhaseCIS       = "cis"
 )
 
 // PhaseNames are the phases in deployment order.
 func PhaseNames() []string {
-	return []string{PhaseHosts, PhaseVIP, PhaseK3s, PhaseCluster, PhaseResponder, PhaseFalco}
+	return []string{PhaseHosts, PhaseVIP, PhaseK3s, PhaseCluster, PhaseResponder, PhaseFalco, PhaseCIS}
 }
 
 // Deploy wires every component for a validated spec, up to and including
@@ -61,7 +62,10 @@ func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) error {
 	if err != nil || stop(PhaseResponder) {
 		return phaseErr(PhaseResponder, err)
 	}
-	return phaseErr(PhaseFalco, deployFalco(ctx, spec, sec, hosts, k, cl, r))
+	if err := deployFalco(ctx, spec, sec, hosts, k, cl, r); err != nil || stop(PhaseFalco) {
+		return phaseErr(PhaseFalco, err)
+	}
+	return phaseErr(PhaseCIS, deployCIS(ctx, spec, hosts, k, cl))
 }
 
 // phaseErr names the phase an error came from (nil stays nil).

@@ -23,7 +23,14 @@ type K3sCluster struct {
 	// object of later phases uses it, so nothing is applied before the
 	// cluster answers on the VIP.
 	Provider *kubernetes.Provider
+	// ready is each node's k3s health by node name: a server's gate, an
+	// agent's last step (NodeReady).
+	ready map[string]pulumi.Resource
 }
+
+// NodeReady is each node's k3s health by node name: later host steps on a
+// node wait for it.
+func (k *K3sCluster) NodeReady() map[string]pulumi.Resource { return k.ready }
 
 // DeletedWith is what in-cluster objects die with: the first server's
 // install (a destroy then skips deleting objects from a gone cluster).
@@ -45,7 +52,7 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 	if len(servers) == 0 || (v == nil) != (spec.VIP.Implementation == vip.ImplKubeVIP) {
 		return nil, fmt.Errorf("needs at least one server and, with keepalived, the VIP")
 	}
-	k := &K3sCluster{}
+	k := &K3sCluster{ready: map[string]pulumi.Resource{}}
 	token, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-token", &random.RandomPasswordArgs{
 		Length: pulumi.Int(48), Special: pulumi.Bool(false),
 	})
@@ -80,6 +87,7 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 		k.Servers = append(k.Servers, s)
 		gate = s.Gate
 		gates = append(gates, s.Gate)
+		k.ready[n.Name] = s.Gate
 	}
 	if v == nil {
 		if v, err = deployKubeVIP(ctx, spec, hosts, gates); err != nil {
@@ -103,6 +111,7 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 		if _, err := k3s.NewMember(ctx, k.Servers[0], n.Name, a.Ready); err != nil {
 			return nil, err
 		}
+		k.ready[n.Name] = a.Ready
 	}
 	// Removing a server drains it and deletes its Node (k3s then removes
 	// its etcd member); the first server bootstraps the cluster and is not

@@ -28,6 +28,8 @@ type ClusterSpec struct {
 	Falco        Falco        `json:"falco"`
 	Responder    Responder    `json:"responder"`
 	Hardening    Hardening    `json:"hardening"`
+	// CIS runs kube-bench after the cluster is up (components/cis).
+	CIS CIS `json:"cis"`
 	// Charts is where the Helm charts come from (mirror or archives).
 	Charts Charts `json:"charts"`
 	// StopAfter, when set, is the last deployment phase the program

@@ -66,6 +66,9 @@ func run(dir, stack, out string) error {
 	if err := writeKubeObjects(p, out); err != nil {
 		return err
 	}
+	if err := writeCISExpectation(dir, stack, out); err != nil {
+		return err
+	}
 	fmt.Printf("render: %s: %d resources, %d files under %s\n", stack, len(p.Resources), len(paths), out)
 	return nil
 }

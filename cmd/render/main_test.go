@@ -79,3 +79,19 @@ func TestWriteIndex_LinePerHostFile(t *testing.T) {
 		t.Errorf("index.tsv\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestRun_WritesTheCISExpectation: make render's output holds the
+// expectation of every node of the stack.
+func TestRun_WritesTheCISExpectation(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "dev")
+	if err := run("../..", "dev", out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "cis-expectation.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(b), "node\trole\tbenchmark\tcheck\t") || !strings.Contains(string(b), "\t1.2.16\tmaster\tpass\t") {
+		t.Errorf("cis-expectation.tsv:\n%.400s", b)
+	}
+}

@@ -10,7 +10,7 @@ var _ = register(k3sRule(resourceRule{
 	name:  "k3s-protect-kernel-defaults",
 	order: 60,
 	level: policyx.EnforcementLevelMandatory,
-	cis:   "k3s CIS 4.2.6",
+	cis:   "check 4.2.6 of k3s-cis-1.24 only (k3s-cis-1.7 and later have no protect-kernel-defaults check; their 4.2.6 is make-iptables-util-chains)",
 	what:  "every node's `config.yaml` sets `protect-kernel-defaults: true`; no drop-in turns it off",
 },
 	func(_ *Env, k *k3sConfig) []string {
