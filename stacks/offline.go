@@ -38,6 +38,9 @@ func (sf *StackFile) withPlaceholders() {
 	if contains(sf.Secure, KeySSHPrivateKey) || (!plain && ssh.PrivateKeyPath != "") {
 		raw[KeySSHPrivateKey] = Placeholder
 	}
+	if contains(sf.Secure, KeyBackupS3SecretKey) {
+		raw[KeyBackupS3SecretKey] = Placeholder
+	}
 	placeholderURL := func(t string) string { return "https://" + Placeholder + ".invalid/" + t }
 	switch {
 	case contains(sf.Secure, KeyFalcoOutputURLs):
@@ -76,7 +79,7 @@ func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.P
 		return nil, err
 	}
 	raw := sf.Raw
-	secretKeys := []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+	secretKeys := []string{KeySSHPrivateKey, KeyFalcoOutputURLs, KeyBackupS3SecretKey}
 	sf.withPlaceholders()
 	if override != nil {
 		override(raw)
