@@ -121,6 +121,7 @@ func TestLab_EtcdBackupOffHost(t *testing.T) {
 
 	t.Run("KeyCannotRunAnythingElse", func(t *testing.T) { keyIsRestricted(t, e, runs[len(runs)-1]) })
 	t.Run("GateRefusesABadRun", func(t *testing.T) { gateRefusesBadRun(t, e) })
+	t.Run("Restore", func(t *testing.T) { restoreSteps(t, e, runs[len(runs)-1]) })
 	t.Run("Delete", func(t *testing.T) { deleteKeepsBackups(t, e, runs[len(runs)-1]) })
 }
 

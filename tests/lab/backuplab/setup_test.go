@@ -25,6 +25,10 @@ const (
 	serverAddr = "10.216.0.11"
 	storeName  = "bk-store"
 	storeAddr  = "10.216.0.12"
+	// server2Name is a second server for the restore's rejoin (no backup
+	// steps: only the k3s stand-in and its unit).
+	server2Name = "bk-server2"
+	server2Addr = "10.216.0.13"
 	cluster    = "lab"
 	keep       = 2
 )
@@ -52,6 +56,7 @@ func setup(t *testing.T) *env {
 	lab := labhost.Start(t, []labhost.HostSpec{
 		{Name: serverName, Addresses: []string{serverAddr}},
 		{Name: storeName, Addresses: []string{storeAddr}},
+		{Name: server2Name, Addresses: []string{server2Addr}},
 	})
 	for _, h := range []string{serverName, storeName} {
 		var names []string
