@@ -29,8 +29,8 @@ const (
 	// steps: only the k3s stand-in and its unit).
 	server2Name = "bk-server2"
 	server2Addr = "10.216.0.13"
-	cluster    = "lab"
-	keep       = 2
+	cluster     = "lab"
+	keep        = 2
 )
 
 // rsyncDebs are the Debian packages the lab rootfs lacks for rsync (and
