@@ -18,12 +18,23 @@ if [ "$ACTION" = delete ]; then
 	finish
 	exit 0
 fi
-for tool in rsync rrsync sha256sum; do
-	command -v "$tool" >/dev/null || {
-		log "error: $tool is missing on the backup host (Debian and Ubuntu ship rrsync in the rsync package)"
-		exit 1
-	}
-done
+# install_missing CMD PACKAGE(debian) PACKAGE(rhel): installs the package
+# when CMD is missing (kept on delete, like the packages step's).
+install_missing() {
+	command -v "$1" >/dev/null && return 0
+	case "$(os_family)" in
+	debian) apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null ;;
+	rhel) dnf install -y -q "$3" ;;
+	*) false ;;
+	esac || { log "error: $1 is missing and $2 could not be installed"; exit 1; }
+	log "installed $2"
+	mark_changed
+}
+install_missing rsync rsync rsync
+command -v rrsync >/dev/null || {
+	log "error: rrsync is missing on the backup host (Debian and Ubuntu ship it in the rsync package; elsewhere install rsync's support/rrsync as /usr/bin/rrsync)"
+	exit 1
+}
 if ! id "$BACKUP_USER" >/dev/null 2>&1; then
 	useradd --system --home-dir "$HOME_DIR" --no-create-home --shell /bin/sh "$BACKUP_USER"
 	log "created user $BACKUP_USER"
