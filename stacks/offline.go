@@ -98,5 +98,8 @@ func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.P
 	for _, n := range spec.Nodes {
 		p.Nodes[plan.EndpointKey(n.SSH.Host, n.SSH.Port)] = n.Name
 	}
+	if o := spec.Backup.OffHost; o != nil {
+		p.Nodes[plan.EndpointKey(o.Host.Address, o.Host.Port)] = spec.ClusterName + "-" + BackupHostNode
+	}
 	return p, nil
 }

@@ -71,7 +71,8 @@ func NewBackup(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Reso
 		return nil, fmt.Errorf("backup %s: %w", name, err)
 	}
 	nodes := args.Host.Nodes
-	stdin := publicKeys.ToStringArrayOutput().ApplyT(func(pub []string) string { return TargetStdin(nodes, pub) }).(pulumi.StringOutput)
+	// Public keys, but stdin is secret by rule (policy secrets-marked-secret).
+	stdin := pulumi.ToSecret(publicKeys.ToStringArrayOutput().ApplyT(func(pub []string) string { return TargetStdin(nodes, pub) })).(pulumi.StringOutput)
 	targetCmds, err := hoststep.ApplyChain(ctx, args.HostTarget, targetSteps, nil,
 		func(hoststep.Step) (hoststep.Options, error) { return hoststep.Options{Stdin: stdin}, nil }, parent)
 	if err != nil {
