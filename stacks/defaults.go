@@ -162,6 +162,7 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 		s.Responder.Port = DefaultResponderPort
 	}
 	s.Hardening.applyDefaults()
+	s.applyBackupDefaults()
 }
 
 func (c *IngressController) applyDefaults(class, pool string, enabled bool) {

@@ -50,7 +50,11 @@ func Deploy(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets) error {
 	if err != nil || stop(PhaseVIP) {
 		return phaseErr(PhaseVIP, err)
 	}
-	k, err := deployK3s(ctx, spec, hosts, v)
+	k, err := deployK3s(ctx, spec, sec, hosts, v)
+	if err == nil {
+		// The off-host copy of etcd snapshots belongs to the k3s phase.
+		_, err = deployBackup(ctx, spec, sec, k)
+	}
 	if err != nil || stop(PhaseK3s) {
 		return phaseErr(PhaseK3s, err)
 	}

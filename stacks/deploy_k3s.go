@@ -47,7 +47,7 @@ func (k *K3sCluster) DeletedWith() pulumi.Resource {
 // the VIP answer. The admin kubeconfig (server URL = VIP) becomes a secret
 // output and the kubernetes.Provider of every later phase. v is keepalived,
 // placed before k3s; nil means kube-vip, placed here after the servers.
-func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) (*K3sCluster, error) {
+func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets, hosts Hosts, v *vip.VIP) (*K3sCluster, error) {
 	servers := spec.Servers()
 	if len(servers) == 0 || (v == nil) != (spec.VIP.Implementation == vip.ImplKubeVIP) {
 		return nil, fmt.Errorf("needs at least one server and, with keepalived, the VIP")
@@ -79,7 +79,7 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 		}
 		s, err := k3s.NewServer(ctx, n.Name, &k3s.NodeArgs{
 			Target: h.Target, After: after, Input: in,
-			Token: token.Result, AgentToken: agentToken.Result,
+			Token: token.Result, AgentToken: agentToken.Result, EtcdS3SecretKey: etcdS3SecretKey(spec, sec),
 		})
 		if err != nil {
 			return nil, err
@@ -147,6 +147,8 @@ func K3sClusterConfig(spec *ClusterSpec) (k3s.ClusterConfig, error) {
 		HasAgents:    len(spec.Agents()) > 0,
 		SELinux:      spec.Hardening.SELinux != "off",
 		PodSecurity:  k3s.PodSecurity{Enforce: spec.PodSecurity.Enforce},
+		// k3s's scheduled etcd snapshots (deploy_backup.go).
+		EtcdSnapshots: k3sEtcdSnapshots(spec),
 	}
 	for _, e := range spec.PodSecurity.ExemptNamespaces {
 		c.PodSecurity.Exemptions = append(c.PodSecurity.Exemptions, k3s.Exemption{Namespace: e.Namespace, Reason: e.Reason})

@@ -19,17 +19,19 @@ const Project = "k3s-onprem"
 const (
 	KeySSHPrivateKey   = "sshPrivateKey"
 	KeyFalcoOutputURLs = "falcoOutputUrls"
+	// KeyBackupS3SecretKey is the S3 secret key of etcd snapshots.
+	KeyBackupS3SecretKey = "backupS3SecretKey"
 )
 
 // SecretKeys are the config keys that must be set with --secret. Pulumi.yaml
 // cannot say so (see the comment there), so Load checks it.
-var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs, KeyBackupS3SecretKey}
 
 // stringKeys are the plain and secret top-level string keys.
-var stringKeys = []string{"clusterName", "environment", "stopAfter", KeySSHPrivateKey, KeyFalcoOutputURLs}
+var stringKeys = []string{"clusterName", "environment", "stopAfter", KeySSHPrivateKey, KeyFalcoOutputURLs, KeyBackupS3SecretKey}
 
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
-var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts", "cis"}
+var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts", "cis", "backup"}
 
 // Secrets are the secret inputs, kept as Pulumi secrets end to end.
 type Secrets struct {
@@ -37,6 +39,9 @@ type Secrets struct {
 	SSHPrivateKey pulumi.StringOutput
 	// FalcoOutputURLs maps a falcosidekick output type to its URL, secret.
 	FalcoOutputURLs map[string]pulumi.StringOutput
+	// BackupS3SecretKey is the S3 secret key of etcd snapshots, secret
+	// (set only with backup.etcdSnapshots.s3).
+	BackupS3SecretKey pulumi.StringOutput
 }
 
 // Decode builds a ClusterSpec from raw config values (key without the
@@ -87,6 +92,7 @@ func Decode(stack string, raw map[string]string) (*ClusterSpec, Validation) {
 		errs = append(errs, field.InternalError(field.NewPath("config"), err))
 	}
 	spec.Secrets.SSHPrivateKey = raw[KeySSHPrivateKey] != ""
+	spec.Secrets.BackupS3SecretKey = raw[KeyBackupS3SecretKey] != ""
 	if v := raw[KeyFalcoOutputURLs]; v != "" {
 		var urls map[string]string
 		if err := json.Unmarshal([]byte(v), &urls); err != nil {
@@ -171,6 +177,9 @@ func Load(ctx *pulumi.Context) (*ClusterSpec, *Secrets, error) {
 			return nil, nil, err
 		}
 		sec.SSHPrivateKey = pulumi.ToSecret(pulumi.String(string(key))).(pulumi.StringOutput)
+	}
+	if raw[KeyBackupS3SecretKey] != "" {
+		sec.BackupS3SecretKey = config.GetSecret(ctx, Project+":"+KeyBackupS3SecretKey)
 	}
 	if raw[KeyFalcoOutputURLs] != "" {
 		var urls map[string]string

@@ -38,6 +38,9 @@ func (sf *StackFile) withPlaceholders() {
 	if contains(sf.Secure, KeySSHPrivateKey) || (!plain && ssh.PrivateKeyPath != "") {
 		raw[KeySSHPrivateKey] = Placeholder
 	}
+	if contains(sf.Secure, KeyBackupS3SecretKey) {
+		raw[KeyBackupS3SecretKey] = Placeholder
+	}
 	placeholderURL := func(t string) string { return "https://" + Placeholder + ".invalid/" + t }
 	switch {
 	case contains(sf.Secure, KeyFalcoOutputURLs):
@@ -76,7 +79,7 @@ func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.P
 		return nil, err
 	}
 	raw := sf.Raw
-	secretKeys := []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
+	secretKeys := []string{KeySSHPrivateKey, KeyFalcoOutputURLs, KeyBackupS3SecretKey}
 	sf.withPlaceholders()
 	if override != nil {
 		override(raw)
@@ -94,6 +97,9 @@ func PlanStack(dir, stack string, override func(raw map[string]string)) (*plan.P
 	p.Nodes = map[string]string{}
 	for _, n := range spec.Nodes {
 		p.Nodes[plan.EndpointKey(n.SSH.Host, n.SSH.Port)] = n.Name
+	}
+	if o := spec.Backup.OffHost; o != nil {
+		p.Nodes[plan.EndpointKey(o.Host.Address, o.Host.Port)] = spec.ClusterName + "-" + BackupHostNode
 	}
 	return p, nil
 }

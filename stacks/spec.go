@@ -30,6 +30,8 @@ type ClusterSpec struct {
 	Hardening    Hardening    `json:"hardening"`
 	// CIS runs kube-bench after the cluster is up (components/cis).
 	CIS CIS `json:"cis"`
+	// Backup is etcd snapshots and their off-host copy (spec_backup.go).
+	Backup Backup `json:"backup,omitempty"`
 	// Charts is where the Helm charts come from (mirror or archives).
 	Charts Charts `json:"charts"`
 	// StopAfter, when set, is the last deployment phase the program
@@ -51,6 +53,8 @@ type SecretPresence struct {
 	SSHPrivateKey bool
 	// FalcoOutputURLs holds the output types that have a URL in falcoOutputUrls.
 	FalcoOutputURLs map[string]bool
+	// BackupS3SecretKey: backupS3SecretKey is set.
+	BackupS3SecretKey bool
 }
 
 // Node is one SSH-reachable Linux host.

@@ -203,6 +203,10 @@ func (sf *StackFile) checkPlaintextSecrets() {
 		sf.Problems = append(sf.Problems, field.Forbidden(field.NewPath(KeySSHPrivateKey),
 			"a private key in clear in the stack file; remove it and run pulumi config set --secret sshPrivateKey < key"))
 	}
+	if _, plain := sf.Raw[KeyBackupS3SecretKey]; plain {
+		sf.Problems = append(sf.Problems, field.Forbidden(field.NewPath(KeyBackupS3SecretKey),
+			"an S3 secret key in clear in the stack file; remove it and run pulumi config set --secret backupS3SecretKey < secret-key"))
+	}
 	v, ok := sf.Raw[KeyFalcoOutputURLs]
 	if !ok {
 		return

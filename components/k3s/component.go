@@ -30,6 +30,9 @@ type NodeArgs struct {
 	Token pulumi.StringInput
 	// AgentToken joins agents; servers hold it as agent-token-file (secret).
 	AgentToken pulumi.StringInput
+	// EtcdS3SecretKey is the S3 secret key of etcd snapshots (servers with
+	// Input.Cluster.EtcdSnapshots.S3 only; secret, stdin only).
+	EtcdS3SecretKey pulumi.StringInput
 }
 
 // Server is a k3s server node.
@@ -118,6 +121,11 @@ func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) 
 			}
 		case StepBinary:
 			o.Uploads = airgapUploads(args.Input.Install.Airgap)
+		case StepEtcdS3:
+			if args.EtcdS3SecretKey == nil {
+				return o, fmt.Errorf("%s: etcd snapshots go to S3 but no secret key is given", args.Target.Node)
+			}
+			o.Stdin = pulumi.ToSecret(pulumi.Sprintf("%s\n", args.EtcdS3SecretKey)).(pulumi.StringOutput)
 		}
 		return o, nil
 	}

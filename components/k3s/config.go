@@ -43,6 +43,8 @@ type Config struct {
 	KubeletArg               []string `json:"kubelet-arg,omitempty"`
 	KubeProxyArg             []string `json:"kube-proxy-arg,omitempty"`
 	SELinux                  bool     `json:"selinux,omitempty"`
+	// EtcdSnapshotFlags are the etcd-snapshot keys (servers; snapshots.go).
+	EtcdSnapshotFlags
 }
 
 // ClusterConfig is what every node's k3s configuration shares.
@@ -70,6 +72,8 @@ type ClusterConfig struct {
 	// depend on those components.
 	ExtraAPIServerArgs []string
 	ExtraServerFiles   []hoststep.File
+	// EtcdSnapshots are k3s's scheduled etcd snapshots (nil: k3s defaults).
+	EtcdSnapshots *EtcdSnapshots
 }
 
 // PodSecurity is the cluster-wide Pod Security Admission default.
@@ -153,6 +157,7 @@ func BuildConfig(c ClusterConfig, n NodeConfig) (*Config, error) {
 		cfg.SecretsEncryption = true
 		cfg.KubeAPIServerArg = append(apiServerArgs(minor), c.ExtraAPIServerArgs...)
 		cfg.KubeControllerManagerArg = controllerManagerArgs(minor)
+		cfg.EtcdSnapshotFlags = etcdSnapshotFlags(c.EtcdSnapshots)
 	case RoleAgent:
 		cfg.Server = apiURL(c.VIP)
 		cfg.TokenFile = AgentTokenPath

@@ -35,6 +35,7 @@ const (
 	StepToken       = "k3s-token"
 	StepBinary      = "k3s-binary"
 	StepConfig      = "k3s-config"
+	StepEtcdS3      = "k3s-etcd-s3"
 	StepSELinux     = "k3s-selinux"
 	StepService     = "k3s-service"
 	StepPermissions = "k3s-permissions"
@@ -86,9 +87,9 @@ func (in StepsInput) waitSeconds() string {
 // stepOrder is one node's k3s steps in chain order (one step_<name>.go
 // each). Server: token, binary, config, [selinux], service, permissions,
 // gate. Agent: vip-gate, token, binary, config, [selinux], service,
-// permissions.
+// permissions. Servers with S3 snapshots add etcd-s3 after config.
 var stepOrder = []hoststep.Def[StepsInput]{
-	vipGateStep, tokenStep, binaryStep, configStep, selinuxStep, serviceStep, permissionsStep, gateStep,
+	vipGateStep, tokenStep, binaryStep, configStep, etcdS3Step, selinuxStep, serviceStep, permissionsStep, gateStep,
 }
 
 // HostSteps returns one node's k3s steps in chain order. It is pure, so

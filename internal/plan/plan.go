@@ -195,6 +195,9 @@ func outputs(args pulumi.MockResourceArgs) resource.PropertyMap {
 	case "tls:index/privateKey:PrivateKey":
 		out["privateKeyPem"] = resource.MakeSecret(resource.NewStringProperty("-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----\n"))
 		out["publicKeyPem"] = resource.NewStringProperty("-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n")
+		// ED25519 keys used as SSH keys (components/backup).
+		out["privateKeyOpenssh"] = resource.MakeSecret(resource.NewStringProperty("-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n-----END OPENSSH PRIVATE KEY-----\n"))
+		out["publicKeyOpenssh"] = resource.NewStringProperty("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1vY2stYmFja3VwLWtleS1tb2NrLWJhY2t1cC1rZXkh\n")
 	case "tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert":
 		out["certPem"] = resource.NewStringProperty("-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n")
 	}
