@@ -16,6 +16,9 @@ const (
 	DefaultFalcoVersion    = "0.42.1"
 	DefaultResponderPort   = responder.DefaultPort
 	DefaultIngressReplicas = 2
+	// One agent at a time: the least disruption without a configured batch.
+	DefaultAgentBatch   = 1
+	DefaultDrainTimeout = "5m"
 )
 
 // ApplyDefaults fills every unset field with its default. It does not
@@ -75,6 +78,12 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 	}
 	if s.K3s.ReleaseURL == "" {
 		s.K3s.ReleaseURL = DefaultReleaseURL
+	}
+	if s.K3s.Upgrade.AgentBatch == 0 && s.K3s.Upgrade.AgentBatchPercent == 0 {
+		s.K3s.Upgrade.AgentBatch = DefaultAgentBatch
+	}
+	if s.K3s.Upgrade.DrainTimeout == "" {
+		s.K3s.Upgrade.DrainTimeout = DefaultDrainTimeout
 	}
 	if s.VIP.VirtualRouterID == 0 {
 		s.VIP.VirtualRouterID = DefaultVirtualRouterID

@@ -79,22 +79,33 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, v *vip.VIP) 
 		gate = s.Gate
 	}
 	vipReady := append([]pulumi.Resource{gate}, v.Ready...)
-	for _, n := range spec.Agents() {
-		h := hosts[n.Name]
-		in, err := k3sNodeInput(spec, n, 0)
-		if err != nil {
-			return nil, err
+	// Agents go in batches: each agent of batch N+1 starts its steps only
+	// after every agent of batch N is Ready and uncordoned, so a failed
+	// node stops the rollout with the later batches untouched.
+	batches := spec.AgentBatches()
+	var prevBatch []pulumi.Resource
+	for b, batch := range batches {
+		var done []pulumi.Resource
+		for _, n := range batch {
+			h := hosts[n.Name]
+			in, err := k3sNodeInput(spec, n, 0)
+			if err != nil {
+				return nil, err
+			}
+			after := append(append([]pulumi.Resource{h.Ready}, vipReady...), prevBatch...)
+			a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
+				Target: h.Target, After: after, Input: in, AgentToken: agentToken.Result,
+				Drain: &k3s.Drain{Via: k.Servers[0].Target, TimeoutSeconds: spec.DrainSeconds(), Batch: fmt.Sprintf("%d/%d", b+1, len(batches))},
+			})
+			if err != nil {
+				return nil, err
+			}
+			if _, err := k3s.NewMember(ctx, k.Servers[0], n.Name, a.Ready); err != nil {
+				return nil, err
+			}
+			done = append(done, a.Ready)
 		}
-		a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
-			Target: h.Target, After: append([]pulumi.Resource{h.Ready}, vipReady...),
-			Input: in, AgentToken: agentToken.Result,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := k3s.NewMember(ctx, k.Servers[0], n.Name, a.Ready); err != nil {
-			return nil, err
-		}
+		prevBatch = done
 	}
 	// Removing a server drains it and deletes its Node (k3s then removes
 	// its etcd member); the first server bootstraps the cluster and is not

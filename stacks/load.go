@@ -29,7 +29,7 @@ var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs}
 var stringKeys = []string{"clusterName", "environment", "stopAfter", KeySSHPrivateKey, KeyFalcoOutputURLs}
 
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
-var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts"}
+var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts", "rotation"}
 
 // Secrets are the secret inputs, kept as Pulumi secrets end to end.
 type Secrets struct {

@@ -29,6 +29,7 @@ func (s *ClusterSpec) Validate() Validation {
 	v.Errors = append(v.Errors, validateFalco(s, field.NewPath("falco"))...)
 	v.Errors = append(v.Errors, validateResponder(s, field.NewPath("responder"))...)
 	v.Errors = append(v.Errors, validateHardening(s, field.NewPath("hardening"))...)
+	v.Errors = append(v.Errors, validateRotation(s, field.NewPath("rotation"))...)
 	v.Errors = append(v.Errors, validateProd(s)...)
 	v.Errors = append(v.Errors, validateStopAfter(s.StopAfter, field.NewPath("stopAfter"))...)
 	redact(s, v.Errors)

@@ -22,6 +22,14 @@ func TestScripts_BashSyntax(t *testing.T) {
 		steps = append(steps, s...)
 	}
 	steps = append(steps, hoststep.Step{Name: StepKubeconfig, Script: script("kubeconfig.sh")}, MemberStep("agent-1", 0))
+	agentIn := StepsInput{Cluster: testCluster(versions["1.34"]), Node: agent, Install: Install{ReleaseURL: "https://example.invalid", Arch: "amd64"}}
+	for _, build := range []func(StepsInput, Drain) (hoststep.Step, error){DrainStep, UncordonStep} {
+		s, err := build(agentIn, Drain{Batch: "1/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, s)
+	}
 	for _, s := range steps {
 		b, err := s.Render()
 		if err != nil {
