@@ -206,6 +206,10 @@ func TestGraph_K3sVersionBumpRolls(t *testing.T) {
 		for _, s := range []string{k3s.StepBinary, k3s.StepService} {
 			want = append(want, n.Name+"-"+s, n.Name+"-"+s+"-copy-run.sh")
 		}
+		if n.Role == RoleServer {
+			// The serving-certificate check reads the renewed expiry.
+			want = append(want, n.Name+"-"+k3s.StepCertExpiry, n.Name+"-"+k3s.StepCertExpiry+"-copy-run.sh")
+		}
 		if n.Role == RoleAgent {
 			// The agent's drain and uncordon (on the first server) carry
 			// its restart key, so they run exactly around the restart.

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"k3s-onprem/internal/hoststep"
 )
@@ -68,6 +69,8 @@ type StepsInput struct {
 	Install Install
 	// WaitSeconds bounds health waits (DefaultWaitSeconds when 0).
 	WaitSeconds int
+	// Rotation are the generations of the node-level rotations.
+	Rotation Rotation
 }
 
 // waitSeconds is WaitSeconds or its default, as the scripts read it.
@@ -80,10 +83,10 @@ func (in StepsInput) waitSeconds() string {
 
 // stepOrder is one node's k3s steps in chain order (one step_<name>.go
 // each). Server: token, binary, config, [selinux], service, permissions,
-// gate. Agent: vip-gate, token, binary, config, [selinux], service,
-// permissions.
+// gate, [rotate-certs]. Agent: vip-gate, token, binary, config, [selinux],
+// service, permissions, [rotate-certs].
 var stepOrder = []hoststep.Def[StepsInput]{
-	vipGateStep, tokenStep, binaryStep, configStep, selinuxStep, serviceStep, permissionsStep, gateStep,
+	vipGateStep, tokenStep, binaryStep, configStep, selinuxStep, serviceStep, permissionsStep, gateStep, rotateCertsStep,
 }
 
 // HostSteps returns one node's k3s steps in chain order. It is pure, so
@@ -91,3 +94,5 @@ var stepOrder = []hoststep.Def[StepsInput]{
 func HostSteps(in StepsInput) ([]hoststep.Step, error) {
 	return hoststep.Build(stepOrder, in.Node.Role, in)
 }
+
+func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }
