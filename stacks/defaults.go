@@ -23,6 +23,9 @@ const (
 	DefaultFalcoVersion    = "0.44.1"
 	DefaultResponderPort   = responder.DefaultPort
 	DefaultIngressReplicas = 2
+	// One agent at a time: the least disruption without a configured batch.
+	DefaultAgentBatch   = 1
+	DefaultDrainTimeout = "5m"
 )
 
 // defaultIngressClass is the external controller's class name per
@@ -107,6 +110,12 @@ func (s *ClusterSpec) ApplyDefaults(stack string) {
 		k.LeaseDuration = cmp.Or(k.LeaseDuration, vip.DefaultLease.Duration)
 		k.RenewDeadline = cmp.Or(k.RenewDeadline, vip.DefaultLease.RenewDeadline)
 		k.RetryPeriod = cmp.Or(k.RetryPeriod, vip.DefaultLease.RetryPeriod)
+	}
+	if s.K3s.Upgrade.AgentBatch == 0 && s.K3s.Upgrade.AgentBatchPercent == 0 {
+		s.K3s.Upgrade.AgentBatch = DefaultAgentBatch
+	}
+	if s.K3s.Upgrade.DrainTimeout == "" {
+		s.K3s.Upgrade.DrainTimeout = DefaultDrainTimeout
 	}
 	if s.VIP.VirtualRouterID == 0 {
 		s.VIP.VirtualRouterID = DefaultVirtualRouterID

@@ -94,24 +94,48 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets, hosts Hosts
 			return nil, err
 		}
 	}
-	vipReady := append([]pulumi.Resource{gate}, v.Ready...)
-	for _, n := range spec.Agents() {
-		h := hosts[n.Name]
-		in, err := k3sNodeInput(spec, n, 0)
-		if err != nil {
-			return nil, err
+	// A raised rotation.secretsEncryption rotates the key on the first
+	// server and restarts every server, one at a time, before the agents.
+	serverNames := make([]string, len(servers))
+	for i, n := range servers {
+		serverNames[i] = n.Name
+	}
+	rotated, err := k3s.EncryptionRotation(ctx, k.Servers, serverNames, spec.Rotation.SecretsEncryption, []pulumi.Resource{gate})
+	if err != nil {
+		return nil, err
+	}
+	if err := exportCertExpiry(ctx, spec, k.Servers); err != nil {
+		return nil, err
+	}
+	vipReady := append(append([]pulumi.Resource{}, rotated...), v.Ready...)
+	// Agents go in batches: each agent of batch N+1 starts its steps only
+	// after every agent of batch N is Ready and uncordoned, so a failed
+	// node stops the rollout with the later batches untouched.
+	batches := spec.AgentBatches()
+	var prevBatch []pulumi.Resource
+	for b, batch := range batches {
+		var done []pulumi.Resource
+		for _, n := range batch {
+			h := hosts[n.Name]
+			in, err := k3sNodeInput(spec, n, 0)
+			if err != nil {
+				return nil, err
+			}
+			after := append(append([]pulumi.Resource{h.Ready}, vipReady...), prevBatch...)
+			a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
+				Target: h.Target, After: after, Input: in, AgentToken: agentToken.Result,
+				Drain: &k3s.Drain{Via: k.Servers[0].Target, TimeoutSeconds: spec.DrainSeconds(), Batch: fmt.Sprintf("%d/%d", b+1, len(batches))},
+			})
+			if err != nil {
+				return nil, err
+			}
+			if _, err := k3s.NewMember(ctx, k.Servers[0], n.Name, a.Ready); err != nil {
+				return nil, err
+			}
+			done = append(done, a.Ready)
+			k.ready[n.Name] = a.Ready
 		}
-		a, err := k3s.NewAgent(ctx, n.Name, &k3s.NodeArgs{
-			Target: h.Target, After: append([]pulumi.Resource{h.Ready}, vipReady...),
-			Input: in, AgentToken: agentToken.Result,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := k3s.NewMember(ctx, k.Servers[0], n.Name, a.Ready); err != nil {
-			return nil, err
-		}
-		k.ready[n.Name] = a.Ready
+		prevBatch = done
 	}
 	// Removing a server drains it and deletes its Node (k3s then removes
 	// its etcd member); the first server bootstraps the cluster and is not
@@ -175,12 +199,30 @@ func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) (k3s.StepsInput, e
 		return k3s.StepsInput{}, err
 	}
 	in := k3s.StepsInput{
-		Cluster: cluster,
-		Node:    node,
-		Install: k3s.Install{ReleaseURL: spec.K3s.ReleaseURL, VerifyChecksum: On(spec.K3s.VerifyChecksum), Arch: n.Arch},
+		Cluster:  cluster,
+		Node:     node,
+		Install:  k3s.Install{ReleaseURL: spec.K3s.ReleaseURL, VerifyChecksum: On(spec.K3s.VerifyChecksum), Arch: n.Arch},
+		Rotation: k3s.Rotation{Certificates: spec.Rotation.Certificates, SecretsEncryption: spec.Rotation.SecretsEncryption},
 	}
 	if a := spec.K3s.Airgap; a != nil {
 		in.Install.Airgap = &k3s.Airgap{BinaryPath: a.BinaryPath, BinarySHA256: a.BinarySHA256, ImagesPath: a.ImagesPath, ImagesSHA256: a.ImagesSHA256}
 	}
 	return in, nil
+}
+
+// exportCertExpiry publishes each server's API serving certificate expiry
+// (notAfter, RFC 3339) as k3sServingCertExpiry; days left = notAfter - now.
+func exportCertExpiry(ctx *pulumi.Context, spec *ClusterSpec, servers []*k3s.Server) error {
+	expiry := pulumi.StringMap{}
+	for i, n := range spec.Servers() {
+		in, err := k3sNodeInput(spec, n, i)
+		if err != nil {
+			return err
+		}
+		if expiry[n.Name], err = k3s.CertExpiry(ctx, servers[i], in); err != nil {
+			return err
+		}
+	}
+	ctx.Export("k3sServingCertExpiry", expiry)
+	return nil
 }

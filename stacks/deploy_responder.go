@@ -30,6 +30,7 @@ func deployResponder(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts, k *K3s
 		KubeProvider:        k.Provider,
 		DeletedWith:         k.DeletedWith(),
 		Binaries:            responder.BuilderFromEnvironment(supportedArches),
+		Rotation:            responder.Rotation{Token: spec.Rotation.ResponderToken, TLS: spec.Rotation.ResponderTLS},
 	}
 	for i, n := range servers {
 		args.Servers = append(args.Servers, responder.Server{

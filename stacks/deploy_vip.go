@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -19,9 +20,16 @@ func deployVIP(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts) (*vip.VIP, e
 	if spec.VIP.Implementation == vip.ImplKubeVIP {
 		return nil, nil
 	}
+	// rotation.vipPassword > 0 keys the password to its generation, so
+	// raising it makes a new one (no keepers at 0: existing passwords stay).
+	var keepers pulumi.StringMapInput
+	if g := spec.Rotation.VIPPassword; g > 0 {
+		keepers = pulumi.StringMap{"generation": pulumi.String(strconv.Itoa(g))}
+	}
 	pass, err := random.NewRandomPassword(ctx, spec.ClusterName+"-vip-auth-pass", &random.RandomPasswordArgs{
 		Length:  pulumi.Int(vip.AuthPassMaxLen),
 		Special: pulumi.Bool(false),
+		Keepers: keepers,
 	})
 	if err != nil {
 		return nil, err

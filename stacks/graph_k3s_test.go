@@ -206,6 +206,18 @@ func TestGraph_K3sVersionBumpRolls(t *testing.T) {
 		for _, s := range []string{k3s.StepBinary, k3s.StepService} {
 			want = append(want, n.Name+"-"+s, n.Name+"-"+s+"-copy-run.sh")
 		}
+		if n.Role == RoleServer {
+			// The serving-certificate check reads the renewed expiry.
+			want = append(want, n.Name+"-"+k3s.StepCertExpiry, n.Name+"-"+k3s.StepCertExpiry+"-copy-run.sh")
+		}
+		if n.Role == RoleAgent {
+			// The agent's drain and uncordon (on the first server) carry
+			// its restart key, so they run exactly around the restart.
+			for _, s := range []string{k3s.StepDrainPrefix, k3s.StepUncordonPrefix} {
+				r := spec.Servers()[0].Name + "-" + s + n.Name
+				want = append(want, r, r+"-copy-run.sh")
+			}
+		}
 	}
 	sort.Strings(changed)
 	sort.Strings(want)
@@ -282,11 +294,12 @@ func TestGraph_RemovedNodeIsDrainedFirst(t *testing.T) {
 	first := spec.Servers()[0].Name
 	for _, n := range spec.Nodes[1:] {
 		member := mustCmd(t, p, first+"-"+k3s.StepMemberPrefix+n.Name)
-		last := k3s.StepGate
+		last := n.Name + "-" + k3s.StepGate
 		if n.Role == RoleAgent {
-			last = k3s.StepPermissions
+			// An agent's last step is its uncordon, on the first server.
+			last = first + "-" + k3s.StepUncordonPrefix + n.Name
 		}
-		if node := mustCmd(t, p, n.Name+"-"+last); !contains(member.DependsOn, node.URN) {
+		if node := mustCmd(t, p, last); !contains(member.DependsOn, node.URN) {
 			t.Errorf("%s does not depend on %s", member.Name, node.Name)
 		}
 		if host := plan.Str(plan.Connection(member), "host"); host != spec.Servers()[0].SSH.Host {

@@ -31,7 +31,7 @@ var SecretKeys = []string{KeySSHPrivateKey, KeyFalcoOutputURLs, KeyBackupS3Secre
 var stringKeys = []string{"clusterName", "environment", "stopAfter", KeySSHPrivateKey, KeyFalcoOutputURLs, KeyBackupS3SecretKey}
 
 // objectKeys are the structured top-level config keys, each one field of ClusterSpec.
-var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts", "cis", "backup"}
+var objectKeys = []string{"nodes", "ssh", "network", "k3s", "vip", "loadBalancer", "ingress", "podSecurity", "falco", "responder", "hardening", "charts", "cis", "backup", "rotation"}
 
 // Secrets are the secret inputs, kept as Pulumi secrets end to end.
 type Secrets struct {

@@ -32,6 +32,8 @@ type ClusterSpec struct {
 	CIS CIS `json:"cis"`
 	// Backup is etcd snapshots and their off-host copy (spec_backup.go).
 	Backup Backup `json:"backup,omitempty"`
+	// Rotation holds generation counters; raising one rotates that secret.
+	Rotation Rotation `json:"rotation"`
 	// Charts is where the Helm charts come from (mirror or archives).
 	Charts Charts `json:"charts"`
 	// StopAfter, when set, is the last deployment phase the program
@@ -141,6 +143,24 @@ type K3s struct {
 	ExtraTLSSANs []string `json:"extraTlsSans,omitempty"`
 	// ReleaseURL is the base for downloads (mirror support); the version is appended.
 	ReleaseURL string `json:"releaseUrl,omitempty"`
+	// PreviousVersion is the release the cluster runs before this update;
+	// when set, validation refuses a downgrade or a skipped minor. The
+	// binary step enforces the same against the installed binary.
+	PreviousVersion string `json:"previousVersion,omitempty"`
+	// Upgrade bounds the disruption of a version or config change.
+	Upgrade Upgrade `json:"upgrade,omitempty"`
+}
+
+// Upgrade controls how agents are rolled (servers always go one at a time
+// behind the etcd health gate).
+type Upgrade struct {
+	// AgentBatch is how many agents restart at once (default 1).
+	AgentBatch int `json:"agentBatch,omitempty"`
+	// AgentBatchPercent sizes batches as a share of the agents instead
+	// (rounded up, at least one); exclusive with AgentBatch.
+	AgentBatchPercent int `json:"agentBatchPercent,omitempty"`
+	// DrainTimeout bounds each agent's drain (Go duration, default 5m).
+	DrainTimeout string `json:"drainTimeout,omitempty"`
 }
 
 // Airgap names local files to copy instead of downloading.
@@ -269,4 +289,23 @@ type Hardening struct {
 	AllowReboot bool `json:"allowReboot,omitempty"`
 	// PermitRootLogin for sshd: "no" (default) or "prohibit-password".
 	PermitRootLogin string `json:"permitRootLogin,omitempty"`
+}
+
+// Rotation triggers credential rotation: each counter is a generation,
+// and changing it (raise it by one) rotates that credential on the next
+// `pulumi up`, rolling one server at a time where k3s restarts. 0 (the
+// default) never rotated.
+type Rotation struct {
+	// SecretsEncryption rotates the secrets-encryption key
+	// (k3s secrets-encrypt rotate-keys) and re-encrypts every Secret.
+	SecretsEncryption int `json:"secretsEncryption,omitempty"`
+	// Certificates renews k3s's client and serving certificates on every
+	// node (k3s certificate rotate; the CA stays).
+	Certificates int `json:"certificates,omitempty"`
+	// VIPPassword replaces keepalived's VRRP password.
+	VIPPassword int `json:"vipPassword,omitempty"`
+	// ResponderToken replaces the responder's bearer token.
+	ResponderToken int `json:"responderToken,omitempty"`
+	// ResponderTLS replaces the responder's serving key and certificate.
+	ResponderTLS int `json:"responderTls,omitempty"`
 }

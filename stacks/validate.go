@@ -31,6 +31,7 @@ func (s *ClusterSpec) Validate() Validation {
 	v.Errors = append(v.Errors, validateHardening(s, field.NewPath("hardening"))...)
 	v.Errors = append(v.Errors, validateCIS(s, field.NewPath("cis"))...)
 	v.Errors = append(v.Errors, validateBackup(s, field.NewPath("backup"))...)
+	v.Errors = append(v.Errors, validateRotation(s, field.NewPath("rotation"))...)
 	v.Errors = append(v.Errors, validateProd(s)...)
 	v.Errors = append(v.Errors, validateStopAfter(s.StopAfter, field.NewPath("stopAfter"))...)
 	redact(s, v.Errors)

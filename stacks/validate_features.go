@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -36,6 +37,8 @@ func validateK3s(k K3s, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(ap.Child("imagesSha256"), a.ImagesSHA256, "imagesPath is set; give its sha256 (64 hex digits)"))
 		}
 	}
+	errs = append(errs, validateUpgradePath(k, p)...)
+	errs = append(errs, validateUpgrade(k.Upgrade, p.Child("upgrade"))...)
 	if err := grammar.HTTPSURL(k.ReleaseURL); err != nil {
 		errs = append(errs, field.Invalid(p.Child("releaseUrl"), k.ReleaseURL, err.Error()+"; e.g. "+DefaultReleaseURL))
 	}
@@ -49,6 +52,64 @@ func validateK3s(k K3s, p *field.Path) field.ErrorList {
 	}
 	return errs
 }
+
+// validateUpgradePath refuses, when k3s.previousVersion says what runs
+// now, a downgrade and a skipped minor: k3s (like Kubernetes) upgrades one
+// minor at a time and never back.
+func validateUpgradePath(k K3s, p *field.Path) field.ErrorList {
+	if k.PreviousVersion == "" {
+		return nil
+	}
+	prev, err := ParseK3sVersion(k.PreviousVersion)
+	if err != nil {
+		return field.ErrorList{field.Invalid(p.Child("previousVersion"), k.PreviousVersion, err.Error()+"; set it to the version the cluster runs now (the k3sVersion stack output)")}
+	}
+	next, err := ParseK3sVersion(k.Version)
+	if err != nil {
+		return nil // reported for k3s.version
+	}
+	if msg := UpgradePathProblem(prev, next); msg != "" {
+		return field.ErrorList{field.Forbidden(p.Child("version"), msg)}
+	}
+	return nil
+}
+
+// UpgradePathProblem says why going from prev to next is refused ("" when
+// it is allowed): a downgrade, or more than one minor at a time.
+func UpgradePathProblem(prev, next K3sVersion) string {
+	switch {
+	case next.Less(prev):
+		return fmt.Sprintf("%s is older than the running %s (k3s.previousVersion); downgrades are not supported: set k3s.version back to %s or newer, or restore an etcd snapshot taken before the upgrade", next.Raw, prev.Raw, prev.Raw)
+	case next.Major == prev.Major && next.Minor > prev.Minor+1:
+		return fmt.Sprintf("%s skips a minor after the running %s (k3s.previousVersion); k3s upgrades one minor at a time: first set k3s.version to the newest v1.%d.x release, run pulumi up, then go on to v1.%d", next.Raw, prev.Raw, prev.Minor+1, next.Minor)
+	}
+	return ""
+}
+
+// validateUpgrade checks the agent batch size and the drain timeout.
+func validateUpgrade(u Upgrade, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch {
+	case u.AgentBatch != 0 && u.AgentBatchPercent != 0:
+		errs = append(errs, field.Invalid(p.Child("agentBatchPercent"), u.AgentBatchPercent, "set either agentBatch (a count) or agentBatchPercent, not both"))
+	case u.AgentBatch < 0:
+		errs = append(errs, field.Invalid(p.Child("agentBatch"), u.AgentBatch, "at least 1 (agents restarted at once)"))
+	case u.AgentBatchPercent < 0 || u.AgentBatchPercent > 100:
+		errs = append(errs, field.Invalid(p.Child("agentBatchPercent"), u.AgentBatchPercent, "1-100 (share of the agents restarted at once)"))
+	}
+	d, err := time.ParseDuration(u.DrainTimeout)
+	if err != nil || d < MinDrainTimeout || d > MaxDrainTimeout {
+		errs = append(errs, field.Invalid(p.Child("drainTimeout"), u.DrainTimeout, fmt.Sprintf("a duration from %s to %s, such as %s", MinDrainTimeout, MaxDrainTimeout, DefaultDrainTimeout)))
+	}
+	return errs
+}
+
+// Drain timeout bounds: long enough for a graceful pod termination, short
+// enough that a blocked drain fails the run instead of hanging it.
+const (
+	MinDrainTimeout = 30 * time.Second
+	MaxDrainTimeout = 2 * time.Hour
+)
 
 func validateLoadBalancer(s *ClusterSpec, p *field.Path) field.ErrorList {
 	var errs field.ErrorList

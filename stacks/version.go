@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // K3sVersion is a parsed k3s release tag such as v1.34.4+k3s1.
@@ -39,6 +40,25 @@ func ParseK3sVersion(s string) (K3sVersion, error) {
 	minor, _ := strconv.Atoi(m[2])
 	patch, _ := strconv.Atoi(m[3])
 	return K3sVersion{Major: major, Minor: minor, Patch: patch, Build: m[4], Raw: s}, nil
+}
+
+// Less orders releases: major, minor, patch, then the k3s build number
+// (v1.34.4+k3s2 is newer than v1.34.4+k3s1). Release candidates sort
+// with their release.
+func (v K3sVersion) Less(o K3sVersion) bool {
+	a := []int{v.Major, v.Minor, v.Patch, v.buildNumber()}
+	b := []int{o.Major, o.Minor, o.Patch, o.buildNumber()}
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+func (v K3sVersion) buildNumber() int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(v.Build, "k3s"))
+	return n
 }
 
 // AtLeast reports whether v >= 1.minor.

@@ -33,6 +33,9 @@ type NodeArgs struct {
 	// EtcdS3SecretKey is the S3 secret key of etcd snapshots (servers with
 	// Input.Cluster.EtcdSnapshots.S3 only; secret, stdin only).
 	EtcdS3SecretKey pulumi.StringInput
+	// Drain, for agents, drains the node through the first server before
+	// its k3s restarts and uncordons it after (nil: no drain).
+	Drain *Drain
 }
 
 // Server is a k3s server node.
@@ -129,11 +132,52 @@ func registerSteps(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs) 
 		}
 		return o, nil
 	}
-	cmds, err := hoststep.ApplyChain(ctx, args.Target, steps, args.After, options, pulumi.Parent(parent))
+	if args.Drain == nil || args.Input.Node.Role != RoleAgent {
+		cmds, err := hoststep.ApplyChain(ctx, args.Target, steps, args.After, options, pulumi.Parent(parent))
+		if err != nil {
+			return nil, err
+		}
+		return cmds[len(cmds)-1], nil
+	}
+	return registerDrained(ctx, parent, args, steps, options)
+}
+
+// registerDrained chains an agent's steps with the drain step (on the
+// first server) right before k3s-service and the uncordon step after the
+// last: ... config, [selinux], drain, service, permissions, uncordon.
+func registerDrained(ctx *pulumi.Context, parent pulumi.Resource, args *NodeArgs, steps []hoststep.Step, options func(hoststep.Step) (hoststep.Options, error)) (pulumi.Resource, error) {
+	at := -1
+	for i, s := range steps {
+		if s.Name == StepService {
+			at = i
+		}
+	}
+	if at < 1 {
+		return nil, fmt.Errorf("%s: no %s step to drain before", args.Target.Node, StepService)
+	}
+	drain, err := DrainStep(args.Input, *args.Drain)
 	if err != nil {
 		return nil, err
 	}
-	return cmds[len(cmds)-1], nil
+	uncordon, err := UncordonStep(args.Input, *args.Drain)
+	if err != nil {
+		return nil, err
+	}
+	before, err := hoststep.ApplyChain(ctx, args.Target, steps[:at], args.After, options, pulumi.Parent(parent))
+	if err != nil {
+		return nil, err
+	}
+	drained, err := hoststep.Apply(ctx, args.Drain.Via, drain, hoststep.Options{}, pulumi.Parent(parent),
+		pulumi.DependsOn([]pulumi.Resource{before[len(before)-1]}))
+	if err != nil {
+		return nil, err
+	}
+	after, err := hoststep.ApplyChain(ctx, args.Target, steps[at:], []pulumi.Resource{drained}, options, pulumi.Parent(parent))
+	if err != nil {
+		return nil, err
+	}
+	return hoststep.Apply(ctx, args.Drain.Via, uncordon, hoststep.Options{}, pulumi.Parent(parent),
+		pulumi.DependsOn([]pulumi.Resource{after[len(after)-1]}))
 }
 
 // tokenStdin is "cluster\nagent\n" for servers, "agent\n" for agents: a

@@ -32,7 +32,7 @@ func buildBinary(in StepsInput) (hoststep.Step, error) {
 		return hoststep.Step{}, fmt.Errorf("node %s: %w", in.Node.Name, err)
 	}
 	vars := map[string]string{
-		"VERSION": in.Cluster.Version, "ARCH": in.Install.Arch, "ARTIFACT": art,
+		"VERSION": in.Cluster.Version, "ARCH": in.Install.Arch, "ARTIFACT": art, "NODE_NAME": in.Node.Name,
 		"AIRGAP_IMAGES_DIR": AirgapImagesDir,
 		"AIRGAP":            "0", "VERIFY_CHECKSUM": "0",
 		// Defined in both modes (empty when unused): binary.sh runs

@@ -36,6 +36,16 @@ var serviceStep = hoststep.Def[StepsInput]{
 // running cluster.
 var restartOn = []hoststep.Def[StepsInput]{binaryStep, configStep, selinuxStep}
 
+// RestartKey is the hash k3s-service compares to decide on a restart: a
+// change of it means the node's k3s restarts on the next run.
+func RestartKey(in StepsInput) (string, error) {
+	unit, err := RenderUnit(in.Node.Role)
+	if err != nil {
+		return "", err
+	}
+	return restartKey(in, unit)
+}
+
 // restartKey hashes the bundles of the restartOn steps that run on this
 // node, and the unit.
 func restartKey(in StepsInput, unit []byte) (string, error) {

@@ -74,6 +74,8 @@ type StepsInput struct {
 	Install Install
 	// WaitSeconds bounds health waits (DefaultWaitSeconds when 0).
 	WaitSeconds int
+	// Rotation are the generations of the node-level rotations.
+	Rotation Rotation
 }
 
 // waitSeconds is WaitSeconds or its default, as the scripts read it.
@@ -86,10 +88,11 @@ func (in StepsInput) waitSeconds() string {
 
 // stepOrder is one node's k3s steps in chain order (one step_<name>.go
 // each). Server: token, binary, config, [selinux], service, permissions,
-// gate. Agent: vip-gate, token, binary, config, [selinux], service,
-// permissions. Servers with S3 snapshots add etcd-s3 after config.
+// gate, [rotate-certs]. Agent: vip-gate, token, binary, config, [selinux],
+// service, permissions, [rotate-certs]. Servers with S3 snapshots add
+// etcd-s3 after config.
 var stepOrder = []hoststep.Def[StepsInput]{
-	vipGateStep, tokenStep, binaryStep, configStep, etcdS3Step, selinuxStep, serviceStep, permissionsStep, gateStep,
+	vipGateStep, tokenStep, binaryStep, configStep, etcdS3Step, selinuxStep, serviceStep, permissionsStep, gateStep, rotateCertsStep,
 }
 
 // HostSteps returns one node's k3s steps in chain order. It is pure, so
@@ -97,3 +100,5 @@ var stepOrder = []hoststep.Def[StepsInput]{
 func HostSteps(in StepsInput) ([]hoststep.Step, error) {
 	return hoststep.Build(stepOrder, in.Node.Role, in)
 }
+
+func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }

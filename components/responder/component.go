@@ -82,6 +82,24 @@ type Args struct {
 	// Binaries supplies the binary per arch (built at program run time by
 	// default; see Builder).
 	Binaries Builder
+	// Rotation are the generations of the bearer token and the serving key;
+	// raising one replaces it (0: never rotated).
+	Rotation Rotation
+}
+
+// Rotation holds the responder's credential generations.
+type Rotation struct {
+	Token int
+	TLS   int
+}
+
+// generationKeepers makes a random value new when its generation is
+// raised; none at 0, so existing values stay as they are.
+func generationKeepers(generation int) pulumi.StringMapInput {
+	if generation == 0 {
+		return nil
+	}
+	return pulumi.StringMap{"generation": pulumi.String(strconv.Itoa(generation))}
 }
 
 func (a *Args) defaults() error {
@@ -134,7 +152,7 @@ func NewResponder(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.R
 	}
 	child := pulumi.Parent(r)
 	secret, err := random.NewRandomPassword(ctx, name+"-secret", &random.RandomPasswordArgs{
-		Length: pulumi.Int(secretLength), Special: pulumi.Bool(false),
+		Length: pulumi.Int(secretLength), Special: pulumi.Bool(false), Keepers: generationKeepers(args.Rotation.Token),
 	}, child)
 	if err != nil {
 		return nil, err

@@ -37,9 +37,15 @@ func newTLS(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 	if err != nil {
 		return nil, err
 	}
+	// A raised rotation generation replaces the serving key, and with it
+	// the CSR and the certificate; the CA stays, so clients keep trusting.
+	keyOpts := opts
+	if args.Rotation.TLS > 0 {
+		keyOpts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.ReplacementTrigger(pulumi.Int(args.Rotation.TLS)))
+	}
 	key, err := tls.NewPrivateKey(ctx, name+"-key", &tls.PrivateKeyArgs{
 		Algorithm: pulumi.String("ECDSA"), EcdsaCurve: pulumi.String("P256"),
-	}, opts...)
+	}, keyOpts...)
 	if err != nil {
 		return nil, err
 	}

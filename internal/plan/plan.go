@@ -33,6 +33,9 @@ type Resource struct {
 	Inputs      resource.PropertyMap
 	// AdditionalSecretOutputs as requested by the program.
 	AdditionalSecretOutputs []string
+	// ReplacementTrigger is the replacementTrigger option's value as JSON
+	// ("" when unset): a change of it replaces the resource.
+	ReplacementTrigger string
 }
 
 // Plan is the ordered record of one program run.
@@ -150,6 +153,10 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 		}
 		r.DeletedWith = rpc.GetDeletedWith()
 		r.AdditionalSecretOutputs = rpc.GetAdditionalSecretOutputs()
+		if rt := rpc.GetReplacementTrigger(); rt != nil {
+			b, _ := rt.MarshalJSON()
+			r.ReplacementTrigger = string(b)
+		}
 	}
 	r.DependsOn = dedupe(r.DependsOn)
 	r.URN = m.urn(r.Parent, r.Type, r.Name)
@@ -170,8 +177,14 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 const MockSecretPrefix = "MOCKS"
 
 // mockSecret honours the requested length (keepalived's pass has 8 chars).
+// Like the real provider, it makes a new value when the keepers change
+// (rotation tests see the new secret reach its consumers).
 func mockSecret(name string, inputs resource.PropertyMap) string {
-	sum := sha256.Sum256([]byte(name))
+	seed := name
+	if k, ok := inputs["keepers"]; ok && k.IsObject() && len(k.ObjectValue()) > 0 {
+		seed += fmt.Sprintf("\x00%v", k.ObjectValue().Mappable())
+	}
+	sum := sha256.Sum256([]byte(seed))
 	v := MockSecretPrefix + hex.EncodeToString(sum[:])
 	n := 32
 	if l, ok := inputs["length"]; ok && l.IsNumber() {

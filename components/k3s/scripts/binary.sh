@@ -10,6 +10,29 @@ if [ "$ACTION" = delete ]; then
 fi
 install -d -m 0700 "$K3S_STATE"
 stamp="$K3S_STATE/binary.sha256"
+# Upgrade path, checked against what this node runs before anything is
+# replaced: never back, and one minor at a time (the validation's
+# k3s.previousVersion check, here without relying on the operator).
+release_parts() { # TAG: prints "minor patch build" of v1.M.P[-rcN]+k3sB
+	[[ "$1" =~ ^v1\.([0-9]+)\.([0-9]+)(-rc[0-9]+)?\+k3s([0-9]+)$ ]] || return 1
+	echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[4]}"
+}
+installed_version="$([ -x "$K3S_BIN" ] && "$K3S_BIN" --version 2>/dev/null | awk 'NR==1 {print $3}' || true)"
+if [ -n "$installed_version" ] && [ "$installed_version" != "$VERSION" ]; then
+	if have="$(release_parts "$installed_version")" && want="$(release_parts "$VERSION")"; then
+		read -r have_minor have_patch have_build <<<"$have"
+		read -r want_minor want_patch want_build <<<"$want"
+		if ((want_minor < have_minor || (want_minor == have_minor && (want_patch < have_patch ||
+			(want_patch == have_patch && want_build < have_build))))); then
+			log "error: $NODE_NAME runs k3s $installed_version; k3s.version $VERSION is older and downgrades are not supported: set k3s.version to $installed_version or newer"
+			exit 1
+		fi
+		if ((want_minor > have_minor + 1)); then
+			log "error: $NODE_NAME runs k3s $installed_version; k3s.version $VERSION skips a minor (k3s upgrades one minor at a time): set k3s.version to the newest v1.$((have_minor + 1)).x first, run pulumi up, then go on"
+			exit 1
+		fi
+	fi
+fi
 installed_sha() { [ -x "$K3S_BIN" ] && sha256sum "$K3S_BIN" | cut -d' ' -f1; }
 check_version() { # BINARY: it reports the pinned version
 	local v
