@@ -141,15 +141,23 @@ func TestLab_KubeVIPFailover(t *testing.T) {
 		}})
 		done <- kvApplied{rs, err}
 	}()
+	// The "kubelet" starts each pod as its manifest appears, in whatever
+	// order the steps run (nothing orders the servers' kube-vip steps).
 	var firstStart time.Time
+	pending := map[string]bool{}
 	for _, s := range kvServers {
-		pod := waitManifest(t, lab, s.name, done)
-		installKubeVIPUnit(t, lab, s.name, pod)
-		if firstStart.IsZero() {
+		pending[s.name] = true
+	}
+	for len(pending) > 0 {
+		name, pod := waitAnyManifest(t, lab, pending, done)
+		delete(pending, name)
+		installKubeVIPUnit(t, lab, name, pod)
+		first := firstStart.IsZero()
+		if first {
 			firstStart = time.Now()
 		}
-		lab.MustRun(t, s.name, "systemctl start "+kvUnit)
-		if s == kvServers[0] {
+		lab.MustRun(t, name, "systemctl start "+kvUnit)
+		if first {
 			holder, _, err := lab.WaitVIPHolder(kvVIP, 2*time.Minute)
 			if err != nil {
 				t.Fatal(err)
@@ -305,27 +313,30 @@ func planForKubeVIP(t *testing.T, lab *labhost.Lab) *plan.Plan {
 	return p
 }
 
-// waitManifest polls host until the program's step has installed the
-// static pod, and returns it.
-func waitManifest(t *testing.T, lab *labhost.Lab, host string, done <-chan kvApplied) *corev1.Pod {
+// waitAnyManifest polls the pending hosts until the program's step has
+// installed the static pod on one of them, and returns that host and pod.
+func waitAnyManifest(t *testing.T, lab *labhost.Lab, pending map[string]bool, done <-chan kvApplied) (string, *corev1.Pod) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		out, _, err := lab.Run(host, "cat "+vip.KubeVIPManifestPath, nil)
-		if err == nil {
+		for host := range pending {
+			out, _, err := lab.Run(host, "cat "+vip.KubeVIPManifestPath, nil)
+			if err != nil {
+				continue
+			}
 			var pod corev1.Pod
 			if err := yaml.UnmarshalStrict([]byte(out), &pod); err != nil {
 				t.Fatalf("%s: %s: %v", host, vip.KubeVIPManifestPath, err)
 			}
-			return &pod
+			return host, &pod
 		}
 		select {
 		case a := <-done:
-			t.Fatalf("the steps ended before %s had its manifest: %v", host, a.err)
+			t.Fatalf("the steps ended before %v had their manifests: %v", pending, a.err)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: no %s", host, vip.KubeVIPManifestPath)
+			t.Fatalf("%v: no %s", pending, vip.KubeVIPManifestPath)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

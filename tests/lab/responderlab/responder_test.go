@@ -141,15 +141,18 @@ func TestLab_ResponderService(t *testing.T) {
 	})
 }
 
-// keptOnDelete: what k3s-binary's delete leaves by design (binary.sh: the
-// binary stays until the node is uninstalled), as "+ <sum> <path>" lines.
+// keptOnDelete: what the delete changes on purpose. k3s-binary's delete
+// uninstalls k3s (no k3s unit is installed on this host, so to the step
+// the node is leaving): it also removes k3s's own files under
+// /etc/rancher/k3s, which here the lab's k3s stand-in placed before the
+// first run (its admin kubeconfig), as "- <sum> <path>" lines.
 func keptOnDelete(line string) bool {
 	for _, p := range []string{" " + k3s.BinaryPath, " /var/lib/k3s-onprem/k3s/binary.sha256"} {
 		if strings.HasPrefix(line, "+ ") && strings.HasSuffix(line, p) {
 			return true
 		}
 	}
-	return false
+	return strings.HasPrefix(line, "- ") && strings.Contains(line, " /etc/rancher/k3s/")
 }
 
 type jwtClaims struct {
