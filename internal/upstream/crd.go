@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -48,29 +47,7 @@ var (
 )
 
 func loadCRDs() {
-	crdBy = map[string]*CRDFacts{}
-	entries, err := crdFiles.ReadDir("facts")
-	if err != nil {
-		crdErr = err
-		return
-	}
-	for _, e := range entries {
-		b, err := crdFiles.ReadFile("facts/" + e.Name())
-		if err != nil {
-			crdErr = err
-			return
-		}
-		var f CRDFacts
-		if err := json.Unmarshal(b, &f); err != nil {
-			crdErr = fmt.Errorf("facts/%s: %w", e.Name(), err)
-			return
-		}
-		if e.Name() != "crd-"+f.Project+"-"+f.Version+".json" {
-			crdErr = fmt.Errorf("facts/%s holds %s %s", e.Name(), f.Project, f.Version)
-			return
-		}
-		crdBy[f.Project+"@"+f.Version] = &f
-	}
+	crdBy, crdErr = loadTables(crdFiles, "crd", func(f *CRDFacts) (string, string) { return f.Project, f.Version })
 }
 
 // CRDs returns the CRD facts of a project release.

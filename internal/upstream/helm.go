@@ -2,7 +2,6 @@ package upstream
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,29 +44,7 @@ var (
 )
 
 func loadHelm() {
-	helmBy = map[string]*HelmFacts{}
-	entries, err := helmFiles.ReadDir("facts")
-	if err != nil {
-		helmErr = err
-		return
-	}
-	for _, e := range entries {
-		b, err := helmFiles.ReadFile("facts/" + e.Name())
-		if err != nil {
-			helmErr = err
-			return
-		}
-		var f HelmFacts
-		if err := json.Unmarshal(b, &f); err != nil {
-			helmErr = fmt.Errorf("facts/%s: %w", e.Name(), err)
-			return
-		}
-		if e.Name() != "helm-"+f.Chart+"-"+f.Version+".json" {
-			helmErr = fmt.Errorf("facts/%s holds %s %s", e.Name(), f.Chart, f.Version)
-			return
-		}
-		helmBy[f.Chart+"@"+f.Version] = &f
-	}
+	helmBy, helmErr = loadTables(helmFiles, "helm", func(f *HelmFacts) (string, string) { return f.Chart, f.Version })
 }
 
 // Helm returns the value facts of a chart version.
