@@ -30,7 +30,7 @@ func buildClient(c Client) (hoststep.Step, error) {
 	r := func(fn string) hoststep.Renderer {
 		return hoststep.Renderer{Func: "backup." + fn, Source: "components/backup/render.go"}
 	}
-	return hoststep.Step{Name: StepClient, Script: embedded("client.sh"),
+	return hoststep.Step{Name: StepClient, Script: embedded("install.sh") + "\n" + embedded("client.sh"),
 		Files: []hoststep.File{
 			{Path: PushPath, Mode: 0o755, Content: RenderPushScript(), Renderer: r("RenderPushScript")},
 			{Path: ConfPath, Mode: 0o600, Content: conf, Renderer: r("RenderPushConf")},

@@ -21,7 +21,7 @@ func buildTarget(h TargetHost) (hoststep.Step, error) {
 	r := func(fn string) hoststep.Renderer {
 		return hoststep.Renderer{Func: "backup." + fn, Source: "components/backup/render.go"}
 	}
-	return hoststep.Step{Name: StepTarget, Script: embedded("target.sh"),
+	return hoststep.Step{Name: StepTarget, Script: embedded("install.sh") + "\n" + embedded("target.sh"),
 		Files: []hoststep.File{
 			{Path: GatePath, Mode: 0o755, Content: RenderGateScript(), Renderer: r("RenderGateScript")},
 			{Path: AuthorizedKeysTemplatePath, Mode: 0o644, Content: keys, Renderer: r("RenderAuthorizedKeysTemplate")},
