@@ -18,6 +18,8 @@ const (
 	AuditLogPath        = "/var/lib/rancher/k3s/server/logs/audit.log"
 	ServerUnitPath      = "/etc/systemd/system/k3s.service"
 	AgentUnitPath       = "/etc/systemd/system/k3s-agent.service"
+	// AgentDataDir exists once k3s ran on a node (servers run an agent too).
+	AgentDataDir = "/var/lib/rancher/k3s/agent"
 	// AirgapImagesDir is where k3s imports image tarballs from at start.
 	AirgapImagesDir = "/var/lib/rancher/k3s/agent/images"
 	// APIPort is the supervisor and API server port (servers and VIP).
