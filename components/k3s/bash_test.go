@@ -16,7 +16,7 @@ func TestScripts_BashSyntax(t *testing.T) {
 	var steps []hoststep.Step
 	for _, n := range []NodeConfig{server0, server1, agent} {
 		s, err := HostSteps(StepsInput{Cluster: testCluster(versions["1.34"]), Node: n, Install: Install{ReleaseURL: "https://example.invalid", VerifyChecksum: true, Arch: "amd64"},
-			Rotation: Rotation{Certificates: 1}})
+			Rotation: Rotation{Certificates: 1, Tokens: TokenGenerations{Cluster: 1, Agent: 1}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,8 @@ func TestScripts_BashSyntax(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps = append(steps, expiry, EncryptRotateStep("server-1", 1), EncryptRestartStep("server-1", 1))
+	steps = append(steps, expiry, EncryptRotateStep("server-1", 1), EncryptRestartStep("server-1", 1), TokenRotateStep("server-1", 1),
+		tokenRestartStep("server-1", RoleServer, TokenGenerations{Cluster: 1, Agent: 2}, "1"))
 	for _, s := range steps {
 		b, err := s.Render()
 		if err != nil {

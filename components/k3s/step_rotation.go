@@ -24,6 +24,8 @@ const (
 type Rotation struct {
 	Certificates      int
 	SecretsEncryption int
+	// Tokens are the join tokens' generations (token_rotation.go).
+	Tokens TokenGenerations
 }
 
 // rotateCertsStep renews the node's certificates, last in its chain: on a

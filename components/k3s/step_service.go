@@ -32,8 +32,9 @@ var serviceStep = hoststep.Def[StepsInput]{
 
 // restartOn are the steps a running k3s must be restarted for: the binary
 // (version, checksums), the config (config.yaml and policy files) and the
-// SELinux drop-in. Tokens are not among them: they never change for a
-// running cluster.
+// SELinux drop-in. Tokens are not among them: a raised token generation
+// restarts k3s through its own steps (token_rotation.go), after the
+// cluster accepts the new token.
 var restartOn = []hoststep.Def[StepsInput]{binaryStep, configStep, selinuxStep}
 
 // RestartKey is the hash k3s-service compares to decide on a restart: a

@@ -89,10 +89,12 @@ func (in StepsInput) waitSeconds() string {
 // stepOrder is one node's k3s steps in chain order (one step_<name>.go
 // each). Server: token, binary, config, [selinux], service, permissions,
 // gate, [rotate-certs]. Agent: vip-gate, token, binary, config, [selinux],
-// service, permissions, [rotate-certs]. Servers with S3 snapshots add
-// etcd-s3 after config.
+// service, permissions, [rotate-certs], [token-restart]. Servers with S3
+// snapshots add etcd-s3 after config. (Servers' token restarts run outside
+// their chains, one server at a time: TokenRotation.)
 var stepOrder = []hoststep.Def[StepsInput]{
 	vipGateStep, tokenStep, binaryStep, configStep, etcdS3Step, selinuxStep, serviceStep, permissionsStep, gateStep, rotateCertsStep,
+	agentTokenRestartStep,
 }
 
 // HostSteps returns one node's k3s steps in chain order. It is pure, so
