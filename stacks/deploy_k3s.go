@@ -53,14 +53,15 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets, hosts Hosts
 		return nil, fmt.Errorf("needs at least one server and, with keepalived, the VIP")
 	}
 	k := &K3sCluster{ready: map[string]pulumi.Resource{}}
+	// rotation.clusterToken / agentToken key each token to its generation.
 	token, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-token", &random.RandomPasswordArgs{
-		Length: pulumi.Int(48), Special: pulumi.Bool(false),
+		Length: pulumi.Int(48), Special: pulumi.Bool(false), Keepers: generationKeepers(spec.Rotation.ClusterToken),
 	})
 	if err != nil {
 		return nil, err
 	}
 	agentToken, err := random.NewRandomPassword(ctx, spec.ClusterName+"-k3s-agent-token", &random.RandomPasswordArgs{
-		Length: pulumi.Int(48), Special: pulumi.Bool(false),
+		Length: pulumi.Int(48), Special: pulumi.Bool(false), Keepers: generationKeepers(spec.Rotation.AgentToken),
 	})
 	if err != nil {
 		return nil, err
@@ -102,6 +103,12 @@ func deployK3s(ctx *pulumi.Context, spec *ClusterSpec, sec *Secrets, hosts Hosts
 	}
 	rotated, err := k3s.EncryptionRotation(ctx, k.Servers, serverNames, spec.Rotation.SecretsEncryption, []pulumi.Resource{gate})
 	if err != nil {
+		return nil, err
+	}
+	// A raised rotation.clusterToken rotates the server token on the first
+	// server; a raised clusterToken or agentToken then restarts each server
+	// with its new token files, one at a time, before the agents.
+	if rotated, err = k3s.TokenRotation(ctx, k.Servers, serverNames, tokenGenerations(spec), token.Result, agentToken.Result, rotated); err != nil {
 		return nil, err
 	}
 	if err := exportCertExpiry(ctx, spec, k.Servers); err != nil {
@@ -202,12 +209,16 @@ func k3sNodeInput(spec *ClusterSpec, n Node, serverIndex int) (k3s.StepsInput, e
 		Cluster:  cluster,
 		Node:     node,
 		Install:  k3s.Install{ReleaseURL: spec.K3s.ReleaseURL, VerifyChecksum: On(spec.K3s.VerifyChecksum), Arch: n.Arch},
-		Rotation: k3s.Rotation{Certificates: spec.Rotation.Certificates, SecretsEncryption: spec.Rotation.SecretsEncryption},
+		Rotation: k3s.Rotation{Certificates: spec.Rotation.Certificates, SecretsEncryption: spec.Rotation.SecretsEncryption, Tokens: tokenGenerations(spec)},
 	}
 	if a := spec.K3s.Airgap; a != nil {
 		in.Install.Airgap = &k3s.Airgap{BinaryPath: a.BinaryPath, BinarySHA256: a.BinarySHA256, ImagesPath: a.ImagesPath, ImagesSHA256: a.ImagesSHA256}
 	}
 	return in, nil
+}
+
+func tokenGenerations(spec *ClusterSpec) k3s.TokenGenerations {
+	return k3s.TokenGenerations{Cluster: spec.Rotation.ClusterToken, Agent: spec.Rotation.AgentToken}
 }
 
 // exportCertExpiry publishes each server's API serving certificate expiry

@@ -20,16 +20,11 @@ func deployVIP(ctx *pulumi.Context, spec *ClusterSpec, hosts Hosts) (*vip.VIP, e
 	if spec.VIP.Implementation == vip.ImplKubeVIP {
 		return nil, nil
 	}
-	// rotation.vipPassword > 0 keys the password to its generation, so
-	// raising it makes a new one (no keepers at 0: existing passwords stay).
-	var keepers pulumi.StringMapInput
-	if g := spec.Rotation.VIPPassword; g > 0 {
-		keepers = pulumi.StringMap{"generation": pulumi.String(strconv.Itoa(g))}
-	}
+	// rotation.vipPassword keys the password to its generation.
 	pass, err := random.NewRandomPassword(ctx, spec.ClusterName+"-vip-auth-pass", &random.RandomPasswordArgs{
 		Length:  pulumi.Int(vip.AuthPassMaxLen),
 		Special: pulumi.Bool(false),
-		Keepers: keepers,
+		Keepers: generationKeepers(spec.Rotation.VIPPassword),
 	})
 	if err != nil {
 		return nil, err
@@ -79,4 +74,14 @@ func vipConfig(spec *ClusterSpec) vip.Config {
 		c.Servers = append(c.Servers, vip.Server{Node: n.Name, Address: n.InternalAddress})
 	}
 	return c
+}
+
+// generationKeepers keys a random secret to a rotation generation, so
+// raising it makes a new value; none at 0, so secrets made before rotation
+// existed stay.
+func generationKeepers(generation int) pulumi.StringMapInput {
+	if generation == 0 {
+		return nil
+	}
+	return pulumi.StringMap{"generation": pulumi.String(strconv.Itoa(generation))}
 }

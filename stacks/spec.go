@@ -308,4 +308,10 @@ type Rotation struct {
 	ResponderToken int `json:"responderToken,omitempty"`
 	// ResponderTLS replaces the responder's serving key and certificate.
 	ResponderTLS int `json:"responderTls,omitempty"`
+	// ClusterToken replaces the k3s server token (k3s token rotate on the
+	// first server, then each server restarts with it, one at a time).
+	ClusterToken int `json:"clusterToken,omitempty"`
+	// AgentToken replaces the agent join token (each server restarts with
+	// it, one at a time, then the agents).
+	AgentToken int `json:"agentToken,omitempty"`
 }

@@ -68,6 +68,11 @@ func TestValidate_UpgradeAndRotationSettings(t *testing.T) {
 			s.K3s.Version = "v1.30.4+k3s1"
 			s.Rotation.SecretsEncryption = 1
 		}, []string{"FieldValueForbidden::rotation.secretsEncryption"}},
+		{"negative token generation", func(s *ClusterSpec) { s.Rotation.AgentToken = -2 }, []string{"FieldValueInvalid::rotation.agentToken"}},
+		{"token rotate before 1.28.3", func(s *ClusterSpec) {
+			s.K3s.Version = "v1.28.2+k3s1"
+			s.Rotation.ClusterToken = 1
+		}, []string{"FieldValueForbidden::rotation.clusterToken"}},
 	}
 	for _, tc := range cases {
 		s := validSpec()
@@ -81,10 +86,17 @@ func TestValidate_UpgradeAndRotationSettings(t *testing.T) {
 	}
 	s := validSpec()
 	s.K3s.Version = "v1.30.5+k3s1"
-	s.Rotation = Rotation{SecretsEncryption: 1, Certificates: 2, VIPPassword: 1, ResponderToken: 1, ResponderTLS: 1}
+	s.Rotation = Rotation{SecretsEncryption: 1, Certificates: 2, VIPPassword: 1, ResponderToken: 1, ResponderTLS: 1, ClusterToken: 1, AgentToken: 3}
 	s.ApplyDefaults("test")
 	if v := s.Validate(); len(v.Errors) > 0 {
 		t.Errorf("rotation on v1.30.5 refused: %v", v.Err())
+	}
+	s = validSpec()
+	s.K3s.Version = "v1.28.3+k3s1"
+	s.Rotation = Rotation{ClusterToken: 1}
+	s.ApplyDefaults("test")
+	if v := s.Validate(); len(v.Errors) > 0 {
+		t.Errorf("token rotation on v1.28.3 refused: %v", v.Err())
 	}
 }
 
