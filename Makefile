@@ -27,7 +27,9 @@ test: lint real-prereqs
 ## serves v1.36.3). The responder's tests are version-independent and run
 ## once, on the default version, in `./tests/...`.
 REALAPI_NEWEST_KUBE = v1.36.3
-REALAPI_NEWEST_BINARIES = kube-apiserver kube-controller-manager
+# kubectl too: TestDrainSteps_EvictionRespectsPDB drains through the
+# kubectl of the API server's version (kubectl supports one minor of skew).
+REALAPI_NEWEST_BINARIES = kube-apiserver kube-controller-manager kubectl
 test-realapi-newest:
 	KUBE_VERSION=$(REALAPI_NEWEST_KUBE) $(GO) test -count=1 -v -timeout 20m -tags engine -skip '^(TestResponder|BenchmarkResponder)' ./tests/realapi/
 
