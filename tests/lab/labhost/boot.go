@@ -335,6 +335,12 @@ func (l *Lab) waitReady(h *Host, deadline time.Time) error {
 		default:
 		}
 		c, err := l.dialHost(h, 2*time.Second)
+		if err == nil && time.Now().After(deadline) {
+			// The dial itself can outlast the deadline: an answer after
+			// it is late (a fast boot must not beat a short timeout).
+			c.Close()
+			err = fmt.Errorf("SSH answered %s after the deadline", time.Since(deadline).Round(time.Millisecond))
+		}
 		if err == nil {
 			h.clientMu.Lock()
 			h.client = c

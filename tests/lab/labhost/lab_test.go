@@ -277,6 +277,7 @@ func TestLab_TeardownAfterFailedBoot(t *testing.T) {
 	}()
 	<-done
 	if l != nil || !strings.Contains(f.fatal, "no SSH within the boot timeout") {
+		f.runCleanups() // leave no lab behind for the next tests
 		t.Fatalf("want Start to fail on the boot timeout, got lab=%v fatal=%q", l != nil, f.fatal)
 	}
 	prefix := strings.Fields(strings.TrimPrefix(f.fatal, "lab "))[0]
