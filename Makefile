@@ -15,9 +15,11 @@ all: lint test
 
 ## test: every tier (unit, golden, graph, policy, real API server, lab hosts,
 ## the real Pulumi engine); the real API server tier runs on the default
-## Kubernetes version and again on REALAPI_NEWEST_KUBE.
+## Kubernetes version and again on REALAPI_NEWEST_KUBE. Every tier is
+## verbose, so the CI log names each test that ran (about 1,400 lines for
+## the unit tiers).
 test: lint real-prereqs
-	$(GO) test -count=1 $(UNIT_PKGS)
+	$(GO) test -count=1 -v $(UNIT_PKGS)
 	$(MAKE) fuzz
 	$(GO) test -count=1 -v -timeout 75m -tags engine ./tests/...
 	$(MAKE) test-realapi-newest
