@@ -100,7 +100,7 @@ var etcdS3Step = hoststep.Def[StepsInput]{
 		if err != nil {
 			return hoststep.Step{}, err
 		}
-		return hoststep.Step{Name: StepEtcdS3, Script: script("etcd-s3.sh"),
+		return hoststep.Step{Name: StepEtcdS3, Script: script("restart.sh", "etcd-s3.sh"),
 			Files: []hoststep.File{{Path: EtcdS3SecretTemplatePath, Mode: 0o600, Content: dropIn,
 				Renderer: hoststep.Renderer{Func: "k3s.RenderEtcdS3SecretDropIn", Source: "components/k3s/snapshots.go"}}},
 			Vars: map[string]string{"DROPIN": EtcdS3SecretDropInPath, "TEMPLATE": EtcdS3SecretTemplatePath,

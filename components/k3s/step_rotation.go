@@ -40,7 +40,7 @@ var rotateCertsStep = hoststep.Def[StepsInput]{
 		return ""
 	},
 	Build: func(in StepsInput) (hoststep.Step, error) {
-		return hoststep.Step{Name: StepRotateCerts, Script: script("rotatecerts.sh"), Vars: map[string]string{
+		return hoststep.Step{Name: StepRotateCerts, Script: script("restart.sh", "rotatecerts.sh"), Vars: map[string]string{
 			"ROLE": in.Node.Role, "UNIT": UnitName(in.Node.Role), "NODE_NAME": in.Node.Name,
 			"GENERATION": strconv.Itoa(in.Rotation.Certificates), "WAIT_SECONDS": in.waitSeconds(),
 		}}, nil
@@ -54,7 +54,7 @@ func EncryptRotateStep(node string, generation int) hoststep.Step {
 
 // EncryptRestartStep restarts one server for the new key.
 func EncryptRestartStep(node string, generation int) hoststep.Step {
-	return hoststep.Step{Name: StepEncryptRestart, Script: script("encryptrestart.sh"), Vars: encryptVars(node, generation)}
+	return hoststep.Step{Name: StepEncryptRestart, Script: script("restart.sh", "encryptrestart.sh"), Vars: encryptVars(node, generation)}
 }
 
 func encryptVars(node string, generation int) map[string]string {

@@ -22,7 +22,7 @@ var serviceStep = hoststep.Def[StepsInput]{
 		if err != nil {
 			return hoststep.Step{}, err
 		}
-		return hoststep.Step{Name: StepService, Script: script("service.sh"),
+		return hoststep.Step{Name: StepService, Script: script("restart.sh", "service.sh"),
 			Files: []hoststep.File{{Path: UnitPath(n.Role), Mode: 0o600, Content: unit,
 				Renderer: hoststep.Renderer{Func: "k3s.RenderUnit", Source: "components/k3s/unit.go"}}},
 			Vars: map[string]string{"ROLE": n.Role, "UNIT": UnitName(n.Role), "UNIT_PATH": UnitPath(n.Role),

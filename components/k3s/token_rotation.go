@@ -84,7 +84,7 @@ func tokenRestartStep(node, role string, g TokenGenerations, waitSeconds string)
 		// Agents hold no cluster token: its generation must not re-run them.
 		delete(vars, "CLUSTER_TOKEN_GENERATION")
 	}
-	return hoststep.Step{Name: StepTokenRestart, Script: script("tokenfiles.sh", "tokenrestart.sh"), Vars: vars}
+	return hoststep.Step{Name: StepTokenRestart, Script: script("restart.sh", "tokenfiles.sh", "tokenrestart.sh"), Vars: vars}
 }
 
 // agentTokenRestartStep is an agent's token restart, last in its chain

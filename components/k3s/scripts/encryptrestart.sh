@@ -8,15 +8,7 @@ if [ "$(cat "$record" 2>/dev/null || true)" = "$GENERATION" ]; then
 	finish
 	exit 0
 fi
-old_pid="$(systemctl show -p MainPID --value "$UNIT")"
-new_pid() {
-	local p
-	p="$(systemctl show -p MainPID --value "$UNIT")"
-	[ "$p" != 0 ] && [ "$p" != "$old_pid" ]
-}
-systemctl restart --no-block "$UNIT"
-log "restarting $UNIT for the new encryption key (generation $GENERATION)"
-wait_for "$UNIT restarted" "$WAIT_SECONDS" new_pid
+restart_unit "for the new encryption key (generation $GENERATION)"
 wait_for "$NODE_NAME: API ready, etcd member healthy, node Ready" "$WAIT_SECONDS" server_healthy
 tighten_rancher
 printf '%s\n' "$GENERATION" >"$record"

@@ -25,15 +25,7 @@ if [ ! -f "$DROPIN" ] || [ "$(<"$DROPIN")" != "$content" ] || [ "$(stat -c %a "$
 	log "wrote $DROPIN"
 	mark_changed
 	if systemctl is-active --quiet "$UNIT"; then
-		old_pid="$(systemctl show -p MainPID --value "$UNIT")"
-		new_pid() {
-			local p
-			p="$(systemctl show -p MainPID --value "$UNIT")"
-			[ "$p" != 0 ] && [ "$p" != "$old_pid" ]
-		}
-		systemctl restart --no-block "$UNIT"
-		log "restarting $UNIT for the new S3 secret"
-		wait_for "$UNIT restarted" "$WAIT_SECONDS" new_pid
+		restart_unit "for the new S3 secret"
 		wait_for "$NODE_NAME: API ready, etcd member healthy, node Ready" "$WAIT_SECONDS" server_healthy
 	fi
 fi

@@ -15,11 +15,7 @@ systemctl stop "$UNIT"
 "$K3S_BIN" certificate rotate
 log "rotated the certificates of $NODE_NAME (generation $GENERATION)"
 systemctl start --no-block "$UNIT"
-if [ "$ROLE" = server ]; then
-	wait_for "$NODE_NAME: API ready, etcd member healthy, node Ready" "$WAIT_SECONDS" server_healthy
-else
-	wait_for "$NODE_NAME: kubelet healthy, node Ready" "$WAIT_SECONDS" agent_healthy
-fi
+wait_node_healthy
 tighten_rancher
 printf '%s\n' "$GENERATION" >"$record"
 mark_changed

@@ -30,24 +30,10 @@ if ! systemctl is-active --quiet "$UNIT"; then
 	log "started $UNIT"
 	mark_changed
 elif [ "$applied" != "$RESTART_KEY" ]; then
-	# Wait for the new process before probing health, or the old one
-	# could answer the first probe.
-	old_pid="$(systemctl show -p MainPID --value "$UNIT")"
-	new_pid() {
-		local p
-		p="$(systemctl show -p MainPID --value "$UNIT")"
-		[ "$p" != 0 ] && [ "$p" != "$old_pid" ]
-	}
-	systemctl restart --no-block "$UNIT"
-	log "restarting $UNIT to apply ${RESTART_KEY} (was ${applied:-none})"
-	wait_for "$UNIT restarted" "$WAIT_SECONDS" new_pid
+	restart_unit "to apply ${RESTART_KEY} (was ${applied:-none})"
 	mark_changed
 fi
-if [ "$ROLE" = server ]; then
-	wait_for "$NODE_NAME: API ready, etcd member healthy, node Ready" "$WAIT_SECONDS" server_healthy
-else
-	wait_for "$NODE_NAME: kubelet healthy, node Ready" "$WAIT_SECONDS" agent_healthy
-fi
+wait_node_healthy
 if [ "$STEP_CHANGED" = 1 ]; then
 	tighten_rancher
 fi

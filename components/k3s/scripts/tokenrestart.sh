@@ -23,20 +23,8 @@ started_before_tokens() {
 	return 1
 }
 if started_before_tokens; then
-	old_pid="$(systemctl show -p MainPID --value "$UNIT")"
-	new_pid() {
-		local p
-		p="$(systemctl show -p MainPID --value "$UNIT")"
-		[ "$p" != 0 ] && [ "$p" != "$old_pid" ]
-	}
-	systemctl restart --no-block "$UNIT"
-	log "restarting $UNIT for the new token files (generations: cluster ${CLUSTER_TOKEN_GENERATION:-n/a}, agent $AGENT_TOKEN_GENERATION)"
-	wait_for "$UNIT restarted" "$WAIT_SECONDS" new_pid
-	if [ "$ROLE" = server ]; then
-		wait_for "$NODE_NAME: API ready, etcd member healthy, node Ready" "$WAIT_SECONDS" server_healthy
-	else
-		wait_for "$NODE_NAME: kubelet healthy, node Ready" "$WAIT_SECONDS" agent_healthy
-	fi
+	restart_unit "for the new token files (generations: cluster ${CLUSTER_TOKEN_GENERATION:-n/a}, agent $AGENT_TOKEN_GENERATION)"
+	wait_node_healthy
 	tighten_rancher
 	mark_changed
 fi
