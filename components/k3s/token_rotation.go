@@ -2,6 +2,7 @@ package k3s
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -74,12 +75,10 @@ func TokenRotateStep(node string, generation int) hoststep.Step {
 // k3s when its running process predates them, then waits until healthy.
 func tokenRestartStep(node, role string, g TokenGenerations, waitSeconds string) hoststep.Step {
 	vars := g.vars()
-	for k, v := range map[string]string{
+	maps.Copy(vars, map[string]string{
 		"NODE_NAME": node, "ROLE": role, "UNIT": UnitName(role), "WAIT_SECONDS": waitSeconds,
 		"TOKEN_FILE": TokenPath, "AGENT_TOKEN_FILE": AgentTokenPath,
-	} {
-		vars[k] = v
-	}
+	})
 	if role == RoleAgent {
 		// Agents hold no cluster token: its generation must not re-run them.
 		delete(vars, "CLUSTER_TOKEN_GENERATION")
